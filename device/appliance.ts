@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { MqttLink, startEmbeddedBroker, type EmbeddedBroker } from '../cloud-sync/index.js';
+import { Accounts } from './accounts/index.js';
+import { EventBus } from './bus.js';
+import type { Config } from './config.js';
+import { MediaWorkers } from './media/index.js';
+import { Inquiries, Presence } from './routing/index.js';
+import { buildServer } from './server/index.js';
+import { Store } from './store/index.js';
+
+export interface FirstStartCredential {
+  username: string;
+  role: string;
+  password: string;
+}
+
+export interface Appliance {
+  app: FastifyInstance;
+  bus: EventBus;
+  store: Store;
+  media: MediaWorkers;
+  mqtt: MqttLink;
+  accounts: Accounts;
+  /** Accounts created at this start, with their one-time passwords; empty on every later start. */
+  firstStartCredentials: FirstStartCredential[];
+  close(): Promise<void>;
+}
+
+const DEMO_AGENTS = [
+  { username: 'agent.chen', displayName: '陳雅婷 Chen Ya-ting', language: 'zh-Hant', skillGroups: ['finance', 'general'] },
+  { username: 'agent.lee', displayName: 'Daniel Lee', language: 'en', skillGroups: ['e-commerce', 'tech-support'] },
+] as const;
+
+/** Wires store, media, MQTT and HTTP together. Does not listen: the caller decides where. */
+export async function startAppliance(config: Config, log: Logger): Promise<Appliance> {
+  const bus = new EventBus();
+  bus.onListenerError((name, err) => log.error({ event: name, err }, 'event listener failed'));
+  const store = await Store.open(join(config.dataDir, 'branchline.json'));
+  const stopped: (() => Promise<void> | void)[] = [() => store.close()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of [...stopped].reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'error while shutting down');
+      }
+    }
+  };
+  try {
+    const accounts = new Accounts(store, bus, config);
+    const media = await MediaWorkers.start({ count: config.mediaWorkers, respawnDelayMs: config.mediaWorkerRespawnMs }, log, bus);
+    stopped.push(() => media.close());
+
+    let broker: EmbeddedBroker | null = null;
+    if (!config.mqttUrl) {
+      broker = await startEmbeddedBroker(config.embeddedMqttPort);
+      stopped.push(() => broker!.close());
+      log.info({ url: broker.url }, 'embedded MQTT broker started');
+    }
+    const mqtt = new MqttLink(
+      {
+        url: broker?.url ?? config.mqttUrl!,
+        username: broker?.username ?? config.mqttUsername,
+        password: broker?.password ?? config.mqttPassword,
+        clientId: `branchline-${config.deviceId}`,
+        protocolVersion: broker?.protocolVersion ?? 5,
+      },
+      log,
+    );
+    stopped.push(() => mqtt.close());
+    mqtt.onStatus((connected) => bus.emit('mqtt.status', { connected, at: new Date().toISOString() }));
+    if (broker) await mqtt.waitConnected(5000);
+
+    const app = await buildServer({
+      log,
+      deviceId: config.deviceId,
+      webDir: config.webDir,
+      cookieSecure: config.cookieSecure,
+      accounts,
+      presence: new Presence(bus),
+      inquiries: new Inquiries(store, bus),
+      health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
+    });
+    stopped.push(() => app.close());
+
+    // Last, so that a start that fails earlier never creates passwords nobody saw.
+    const firstStartCredentials = await createFirstStartAccounts(accounts);
+
+    return { app, bus, store, media, mqtt, accounts, firstStartCredentials, close: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function createFirstStartAccounts(accounts: Accounts): Promise<FirstStartCredential[]> {
+  const admin = await accounts.ensureAdmin();
+  if (!admin) return [];
+  const credentials: FirstStartCredential[] = [{ ...admin, role: 'admin' }];
+  for (const demo of DEMO_AGENTS) {
+    const { password } = await accounts.createUser({ ...demo, skillGroups: [...demo.skillGroups], role: 'agent' });
+    credentials.push({ username: demo.username, role: 'agent (demo)', password: password! });
+  }
+  return credentials;
+}

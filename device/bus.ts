@@ -1,0 +1,50 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * The facts that cross module boundaries. Producers emit them; qa/, metrics/ and cloud-sync/ subscribe,
+ * so the code that emits a fact never calls the code that reacts to it.
+ */
+export interface BusEvents {
+  'account.created': { userId: string; role: string; at: string };
+  'account.removed': { userId: string; at: string };
+  'kiosk.registered': { kioskId: string; at: string };
+  'kiosk.revoked': { kioskId: string; at: string };
+  'agent.presence': { userId: string; presence: string; at: string };
+  'media.worker.died': { pid: number; at: string };
+  'media.worker.replaced': { oldPid: number; newPid: number; at: string };
+  'kiosk.inquiry': { inquiryId: string; kioskId: string; kind: string; lang: string; at: string };
+  'mqtt.status': { connected: boolean; at: string };
+}
+
+export type BusEventName = keyof BusEvents;
+type Listener<K extends BusEventName> = (payload: BusEvents[K]) => void;
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+  private readonly errors: ((name: string, err: unknown) => void)[] = [];
+
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+
+  on<K extends BusEventName>(name: K, listener: Listener<K>): () => void {
+    // A failing subscriber must not break the emitter or the other subscribers.
+    const guarded = (payload: BusEvents[K]): void => {
+      try {
+        listener(payload);
+      } catch (err) {
+        for (const report of this.errors) report(name, err);
+      }
+    };
+    this.emitter.on(name, guarded);
+    return () => this.emitter.off(name, guarded);
+  }
+
+  emit<K extends BusEventName>(name: K, payload: BusEvents[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  onListenerError(report: (name: string, err: unknown) => void): void {
+    this.errors.push(report);
+  }
+}

@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism, hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+
+/**
+ * Every setting of the appliance. Each key maps to one BRANCHLINE_* variable (see ENV_NAMES); the same
+ * keys may be given in a JSON file named by BRANCHLINE_CONFIG_FILE, and the environment wins over it.
+ */
+const configSchema = z.object({
+  port: port.default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  dataDir: z.string().min(1).default('./data'),
+  webDir: z.string().min(1).default('./web/build'),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+  deviceId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63').default(defaultDeviceId()),
+  mediaWorkers: positiveInt.max(64).default(availableParallelism()),
+  mediaWorkerRespawnMs: z.coerce.number().int().min(0).max(60_000).default(1000),
+  mqttUrl: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL' }).optional(),
+  mqttUsername: z.string().min(1).max(256).optional(),
+  mqttPassword: z.string().min(1).max(256).optional(),
+  embeddedMqttPort: port.default(1883),
+  sessionTtlHours: positiveInt.max(24 * 30).default(12),
+  cookieSecure: bool.default(false),
+  loginMaxFailuresPerAccount: positiveInt.max(1000).default(5),
+  loginMaxFailuresPerAddress: positiveInt.max(10_000).default(20),
+  loginWindowSeconds: positiveInt.max(86_400).default(900),
+  shutdownTimeoutMs: positiveInt.max(120_000).default(10_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+type ConfigKey = keyof Config;
+
+export const ENV_NAMES: Record<ConfigKey, string> = {
+  port: 'BRANCHLINE_PORT',
+  host: 'BRANCHLINE_HOST',
+  dataDir: 'BRANCHLINE_DATA_DIR',
+  webDir: 'BRANCHLINE_WEB_DIR',
+  logLevel: 'BRANCHLINE_LOG_LEVEL',
+  deviceId: 'BRANCHLINE_DEVICE_ID',
+  mediaWorkers: 'BRANCHLINE_MEDIA_WORKERS',
+  mediaWorkerRespawnMs: 'BRANCHLINE_MEDIA_WORKER_RESPAWN_MS',
+  mqttUrl: 'BRANCHLINE_MQTT_URL',
+  mqttUsername: 'BRANCHLINE_MQTT_USERNAME',
+  mqttPassword: 'BRANCHLINE_MQTT_PASSWORD',
+  embeddedMqttPort: 'BRANCHLINE_EMBEDDED_MQTT_PORT',
+  sessionTtlHours: 'BRANCHLINE_SESSION_TTL_HOURS',
+  cookieSecure: 'BRANCHLINE_COOKIE_SECURE',
+  loginMaxFailuresPerAccount: 'BRANCHLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT',
+  loginMaxFailuresPerAddress: 'BRANCHLINE_LOGIN_MAX_FAILURES_PER_ADDRESS',
+  loginWindowSeconds: 'BRANCHLINE_LOGIN_WINDOW_SECONDS',
+  shutdownTimeoutMs: 'BRANCHLINE_SHUTDOWN_TIMEOUT_MS',
+};
+
+export const CONFIG_FILE_ENV = 'BRANCHLINE_CONFIG_FILE';
+const MAX_CONFIG_FILE_BYTES = 64 * 1024;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function defaultDeviceId(): string {
+  const id = hostname().toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+/, '').slice(0, 63);
+  return id || 'branchline';
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${CONFIG_FILE_ENV}: cannot read ${path}: ${(err as Error).message}`]);
+  }
+  if (Buffer.byteLength(text) > MAX_CONFIG_FILE_BYTES) {
+    throw new ConfigError([`${CONFIG_FILE_ENV}: ${path} is larger than ${MAX_CONFIG_FILE_BYTES} bytes`]);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([`${CONFIG_FILE_ENV}: ${path} is not valid JSON: ${(err as Error).message}`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`${CONFIG_FILE_ENV}: ${path} must hold a JSON object`]);
+  }
+  const unknownKeys = Object.keys(parsed).filter((k) => !(k in ENV_NAMES));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError(unknownKeys.map((k) => `${CONFIG_FILE_ENV}: ${path}: unknown setting "${k}"`));
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Reads the configuration from the environment (and the optional file); throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const filePath = env[CONFIG_FILE_ENV];
+  const fromFile = filePath ? readConfigFile(filePath) : {};
+  const source = new Map<string, string>();
+  const raw: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(fromFile)) source.set(key, `${filePath}: "${key}"`);
+  const unknownVars = Object.keys(env).filter(
+    (name) => name.startsWith('BRANCHLINE_') && name !== CONFIG_FILE_ENV && !Object.values(ENV_NAMES).includes(name),
+  );
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    raw[key] = value;
+    source.set(key, name);
+  }
+  const result = configSchema.safeParse(raw);
+  const problems = unknownVars.map((name) => `${name}: not a Branchline setting (check the spelling)`);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0]);
+      const where = source.get(key) ?? ENV_NAMES[key as ConfigKey] ?? key;
+      const given = key in raw ? ` (got ${JSON.stringify(key === 'mqttPassword' ? '***' : raw[key])})` : '';
+      problems.push(`${where}: ${issue.message}${given}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = result.data!;
+  if ((config.mqttUsername === undefined) !== (config.mqttPassword === undefined)) {
+    throw new ConfigError([`${ENV_NAMES.mqttPassword}: BRANCHLINE_MQTT_USERNAME and BRANCHLINE_MQTT_PASSWORD go together`]);
+  }
+  return { ...config, dataDir: resolve(config.dataDir), webDir: resolve(config.webDir) };
+}
+
+/** The configuration as safe to log or show: secrets replaced. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return { ...config, mqttPassword: config.mqttPassword === undefined ? undefined : '***' };
+}

@@ -1,0 +1,124 @@
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import type { EventBus } from '../bus.js';
+
+type Worker = types.Worker;
+
+export interface MediaWorkersOptions {
+  count: number;
+  respawnDelayMs: number;
+}
+
+export interface WorkerStatus {
+  slot: number;
+  pid: number | null;
+  state: 'running' | 'restarting' | 'closed';
+  restarts: number;
+}
+
+export interface MediaHealth {
+  up: boolean;
+  detail: string;
+  workers: WorkerStatus[];
+}
+
+interface Slot {
+  worker: Worker | null;
+  restarts: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * The pool of mediasoup worker processes, one per slot. A worker that dies is logged and replaced in
+ * its slot after a short delay, so a crash loop cannot spin the CPU.
+ */
+export class MediaWorkers {
+  private readonly slots: Slot[] = [];
+  private closing = false;
+
+  private constructor(
+    private readonly options: MediaWorkersOptions,
+    private readonly log: Logger,
+    private readonly bus: EventBus,
+  ) {}
+
+  static async start(options: MediaWorkersOptions, log: Logger, bus: EventBus): Promise<MediaWorkers> {
+    const pool = new MediaWorkers(options, log, bus);
+    for (let i = 0; i < options.count; i++) pool.slots.push({ worker: null, restarts: 0, timer: null });
+    try {
+      await Promise.all(pool.slots.map((_, i) => pool.spawn(i)));
+    } catch (err) {
+      pool.close();
+      throw err;
+    }
+    log.info({ workers: pool.slots.map((s) => s.worker?.pid) }, 'mediasoup workers started');
+    return pool;
+  }
+
+  private async spawn(index: number): Promise<void> {
+    const slot = this.slots[index]!;
+    const worker = await mediasoup.createWorker({ logLevel: 'warn' });
+    if (this.closing) {
+      worker.close();
+      return;
+    }
+    slot.worker = worker;
+    worker.on('died', (error) => this.onDied(index, worker, error));
+  }
+
+  private onDied(index: number, worker: Worker, error: Error): void {
+    const slot = this.slots[index]!;
+    if (slot.worker !== worker || this.closing) return;
+    slot.worker = null;
+    const at = new Date().toISOString();
+    this.log.error({ pid: worker.pid, slot: index, err: error.message }, 'mediasoup worker died; replacing it');
+    this.bus.emit('media.worker.died', { pid: worker.pid, at });
+    const retry = (): void => {
+      slot.timer = setTimeout(() => {
+        slot.timer = null;
+        this.spawn(index).then(
+          () => {
+            slot.restarts += 1;
+            const newPid = slot.worker?.pid;
+            if (newPid === undefined) return;
+            this.log.warn({ oldPid: worker.pid, newPid, slot: index }, 'mediasoup worker replaced');
+            this.bus.emit('media.worker.replaced', { oldPid: worker.pid, newPid, at: new Date().toISOString() });
+          },
+          (err: Error) => {
+            this.log.error({ slot: index, err: err.message }, 'mediasoup worker could not be started; retrying');
+            if (!this.closing) retry();
+          },
+        );
+      }, this.options.respawnDelayMs);
+    };
+    retry();
+  }
+
+  /** Running workers, for spreading routers across them. */
+  running(): Worker[] {
+    return this.slots.flatMap((s) => (s.worker && !s.worker.closed ? [s.worker] : []));
+  }
+
+  health(): MediaHealth {
+    const workers: WorkerStatus[] = this.slots.map((slot, i) => ({
+      slot: i,
+      pid: slot.worker?.pid ?? null,
+      state: this.closing ? 'closed' : slot.worker ? 'running' : 'restarting',
+      restarts: slot.restarts,
+    }));
+    const running = workers.filter((w) => w.state === 'running').length;
+    const up = !this.closing && running === workers.length;
+    const detail = this.closing ? 'closed' : `${running} of ${workers.length} workers running`;
+    return { up, detail, workers };
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const slot of this.slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.worker?.close();
+      slot.worker = null;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { EventBus } from '../bus.js';
+
+export const PRESENCE_STATES = ['available', 'busy', 'wrap-up', 'away'] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+
+export interface AgentPresence {
+  userId: string;
+  state: PresenceState;
+  since: string;
+}
+
+/** Where each agent stands right now. Kept in memory: after a restart every agent starts away. */
+export class Presence {
+  private readonly states = new Map<string, AgentPresence>();
+
+  constructor(private readonly bus: EventBus) {}
+
+  get(userId: string): AgentPresence {
+    return this.states.get(userId) ?? { userId, state: 'away', since: new Date(0).toISOString() };
+  }
+
+  set(userId: string, state: PresenceState): AgentPresence {
+    const current = this.states.get(userId);
+    if (current?.state === state) return current;
+    const next = { userId, state, since: new Date().toISOString() };
+    this.states.set(userId, next);
+    this.bus.emit('agent.presence', { userId, presence: state, at: next.since });
+    return next;
+  }
+
+  forget(userId: string): void {
+    this.states.delete(userId);
+  }
+
+  all(): AgentPresence[] {
+    return [...this.states.values()];
+  }
+}

@@ -1,0 +1,46 @@
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Accounts } from '../accounts/index.js';
+import type { Inquiries, Presence } from '../routing/index.js';
+import { installErrorHandler } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { agentRoutes } from './routes/agent.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes, type HealthProbe } from './routes/health.js';
+import { kioskRoutes } from './routes/kiosk.js';
+import { webRoutes } from './routes/web.js';
+
+export type { HealthProbe, SubsystemHealth } from './routes/health.js';
+
+export interface ServerDeps {
+  log: FastifyBaseLogger;
+  deviceId: string;
+  webDir: string;
+  cookieSecure: boolean;
+  accounts: Accounts;
+  presence: Presence;
+  inquiries: Inquiries;
+  health: Record<string, HealthProbe>;
+}
+
+// JSON bodies of this API are small forms; anything bigger is a mistake or an attack.
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  });
+  app.decorateRequest('user', null);
+  app.decorateRequest('kiosk', null);
+  await app.register(fastifyCookie);
+  installErrorHandler(app);
+  healthRoutes(app, deps.deviceId, deps.health);
+  authRoutes(app, deps.accounts, deps.cookieSecure);
+  adminRoutes(app, deps.accounts);
+  agentRoutes(app, deps.accounts, deps.presence);
+  kioskRoutes(app, deps.accounts, deps.inquiries);
+  await webRoutes(app, deps.webDir);
+  return app;
+}

@@ -1,0 +1,25 @@
+/**
+ * A migration turns a store of version `to - 1` into version `to`. They run in order at open, so a store
+ * written by any earlier build opens in this one. Append new ones; never edit a released one.
+ */
+export interface Migration {
+  to: number;
+  describe: string;
+  up(data: Record<string, unknown>): void;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    to: 1,
+    describe: 'initial collections: users, kiosks, auth sessions, kiosk inquiries',
+    up(data) {
+      for (const name of ['users', 'kiosks', 'authSessions', 'inquiries']) {
+        if (!Array.isArray(data[name])) data[name] = [];
+      }
+    },
+  },
+];
+
+export function latestVersion(migrations: Migration[]): number {
+  return migrations.reduce((max, m) => Math.max(max, m.to), 0);
+}

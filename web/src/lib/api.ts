@@ -1,0 +1,51 @@
+/** A failed call to the appliance, with the message the appliance gave. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface User {
+  id: string;
+  username: string;
+  displayName: string;
+  role: 'admin' | 'supervisor' | 'agent';
+  language: 'zh-Hant' | 'zh-Hans' | 'en';
+  skillGroups: string[];
+  createdAt: string;
+  disabled: boolean;
+}
+
+export interface Kiosk {
+  id: string;
+  name: string;
+  location: string;
+  language: 'zh-Hant' | 'zh-Hans' | 'en';
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, (data as { message?: string }).message ?? response.statusText);
+  return data as T;
+}
+
+export async function currentUser(): Promise<User | null> {
+  try {
+    return (await api<{ user: User }>('GET', '/api/auth/me')).user;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return null;
+    throw err;
+  }
+}
