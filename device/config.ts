@@ -5,9 +5,12 @@ import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const port = z.coerce.number().int().min(1).max(65535);
-const positiveInt = z.coerce.number().int().min(1);
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((v) => v === true || v === 'true' || v === '1');
+function wholeNumber(min: number, max: number) {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+const port = wholeNumber(1, 65535);
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])], { error: 'must be true, false, 1 or 0' }).transform((v) => v === true || v === 'true' || v === '1');
 
 /**
  * Every setting of the appliance. Each key maps to one BRANCHLINE_* variable (see ENV_NAMES); the same
@@ -18,20 +21,21 @@ const configSchema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   dataDir: z.string().min(1).default('./data'),
   webDir: z.string().min(1).default('./web/build'),
-  logLevel: z.enum(LOG_LEVELS).default('info'),
+  logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   deviceId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes, at most 63').default(defaultDeviceId()),
-  mediaWorkers: positiveInt.max(64).default(availableParallelism()),
-  mediaWorkerRespawnMs: z.coerce.number().int().min(0).max(60_000).default(1000),
+  mediaWorkers: wholeNumber(1, 64).default(availableParallelism()),
+  mediaWorkerRespawnMs: wholeNumber(0, 60_000).default(1000),
   mqttUrl: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL' }).optional(),
   mqttUsername: z.string().min(1).max(256).optional(),
   mqttPassword: z.string().min(1).max(256).optional(),
-  embeddedMqttPort: port.default(1883),
-  sessionTtlHours: positiveInt.max(24 * 30).default(12),
+  // 0 lets the system pick a free port (the appliance's own client learns it).
+  embeddedMqttPort: wholeNumber(0, 65535).default(1883),
+  sessionTtlHours: wholeNumber(1, 24 * 30).default(12),
   cookieSecure: bool.default(false),
-  loginMaxFailuresPerAccount: positiveInt.max(1000).default(5),
-  loginMaxFailuresPerAddress: positiveInt.max(10_000).default(20),
-  loginWindowSeconds: positiveInt.max(86_400).default(900),
-  shutdownTimeoutMs: positiveInt.max(120_000).default(10_000),
+  loginMaxFailuresPerAccount: wholeNumber(1, 1000).default(5),
+  loginMaxFailuresPerAddress: wholeNumber(1, 10_000).default(20),
+  loginWindowSeconds: wholeNumber(1, 86_400).default(900),
+  shutdownTimeoutMs: wholeNumber(1, 120_000).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

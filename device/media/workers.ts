@@ -49,7 +49,7 @@ export class MediaWorkers {
     try {
       await Promise.all(pool.slots.map((_, i) => pool.spawn(i)));
     } catch (err) {
-      pool.close();
+      await pool.close();
       throw err;
     }
     log.info({ workers: pool.slots.map((s) => s.worker?.pid) }, 'mediasoup workers started');
@@ -113,12 +113,21 @@ export class MediaWorkers {
     return { up, detail, workers };
   }
 
-  close(): void {
+  /** Closes every worker and resolves once their processes have exited (or after the timeout). */
+  async close(timeoutMs = 5000): Promise<void> {
     this.closing = true;
+    const exits: Promise<void>[] = [];
     for (const slot of this.slots) {
       if (slot.timer) clearTimeout(slot.timer);
-      slot.worker?.close();
+      const worker = slot.worker;
       slot.worker = null;
+      if (!worker) continue;
+      if (!worker.subprocessClosed) exits.push(new Promise((resolve) => worker.once('subprocessclose', () => resolve())));
+      worker.close();
     }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(exits), timeout]);
+    clearTimeout(timer);
   }
 }

@@ -1,0 +1,26 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstStartPassword, spawnAppliance, waitServing } from '../helpers/process.js';
+
+/** Starts a fresh appliance for the browser tests and hands its one-time admin password to them. */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const port = Number(process.env.E2E_PORT ?? 18480);
+  const dataDir = mkdtempSync(join(tmpdir(), 'branchline-e2e-'));
+  const appliance = spawnAppliance({
+    BRANCHLINE_DATA_DIR: dataDir,
+    BRANCHLINE_PORT: String(port),
+    BRANCHLINE_HOST: '127.0.0.1',
+    BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
+    BRANCHLINE_MEDIA_WORKERS: '1',
+  });
+  await waitServing(port, appliance);
+  const password = firstStartPassword(appliance.output(), 'admin');
+  if (!password) throw new Error(`no admin password in the first-start output:\n${appliance.output()}`);
+  process.env.E2E_ADMIN_PASSWORD = password;
+  return async () => {
+    appliance.child.kill('SIGTERM');
+    await appliance.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,61 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitForPort } from './net.js';
+
+const MOSQUITTO = '/usr/sbin/mosquitto';
+
+/** Debian's mosquitto on 127.0.0.1 with a generated config and password file; can be stopped and started again on the same port. */
+export class Mosquitto {
+  private process: ChildProcess | null = null;
+  readonly url: string;
+
+  private constructor(
+    readonly port: number,
+    private readonly configFile: string,
+    readonly users: Record<string, string>,
+  ) {
+    this.url = `mqtt://127.0.0.1:${port}`;
+  }
+
+  static async start(users: Record<string, string>): Promise<Mosquitto> {
+    const dir = mkdtempSync(join(tmpdir(), 'branchline-mosquitto-'));
+    const passwordFile = join(dir, 'passwd');
+    writeFileSync(passwordFile, '');
+    for (const [user, password] of Object.entries(users)) {
+      execFileSync('mosquitto_passwd', ['-b', passwordFile, user, password]);
+    }
+    const port = await freePort();
+    const configFile = join(dir, 'mosquitto.conf');
+    const lines = [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous false',
+      `password_file ${passwordFile}`,
+      'persistence false',
+      'log_dest stderr',
+      'log_type error',
+    ];
+    // mosquitto drops privileges to the "mosquitto" user unless told to stay root.
+    if (process.getuid?.() === 0) lines.push('user root');
+    writeFileSync(configFile, lines.join('\n') + '\n');
+    const broker = new Mosquitto(port, configFile, users);
+    await broker.resume();
+    return broker;
+  }
+
+  async resume(): Promise<void> {
+    if (this.process) return;
+    this.process = spawn(MOSQUITTO, ['-c', this.configFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await waitForPort(this.port, 5000);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    this.process = null;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}

@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { waitForPort } from './net.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface ApplianceProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs the appliance as `npm start` runs it (without the set-up step), collecting stdout and stderr. */
+export function spawnAppliance(env: Record<string, string>): ApplianceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'device', 'main.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, output: () => text, exited };
+}
+
+export async function waitServing(port: number, proc: ApplianceProcess, timeoutMs = 30_000): Promise<void> {
+  await Promise.race([
+    waitForPort(port, timeoutMs),
+    proc.exited.then(({ code }) => {
+      throw new Error(`appliance exited with ${code} before serving:\n${proc.output()}`);
+    }),
+  ]);
+}
+
+export function firstStartPassword(output: string, username: string): string | null {
+  const match = new RegExp(`username: ${username.replace('.', '\\.')}\\s+password: (\\S+)`).exec(output);
+  return match ? match[1]! : null;
+}

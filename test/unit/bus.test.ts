@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus } from '../../device/bus.js';
+
+describe('event bus', () => {
+  it('delivers typed events to every subscriber until it unsubscribes', () => {
+    const bus = new EventBus();
+    const seen: string[] = [];
+    const off = bus.on('kiosk.registered', (e) => seen.push(`a:${e.kioskId}`));
+    bus.on('kiosk.registered', (e) => seen.push(`b:${e.kioskId}`));
+    bus.emit('kiosk.registered', { kioskId: 'k1', at: 'now' });
+    off();
+    bus.emit('kiosk.registered', { kioskId: 'k2', at: 'now' });
+    expect(seen).toEqual(['a:k1', 'b:k1', 'b:k2']);
+  });
+
+  it('keeps a failing subscriber from breaking the emitter and the others, and reports it', () => {
+    const bus = new EventBus();
+    const reported: string[] = [];
+    bus.onListenerError((name, err) => reported.push(`${name}: ${(err as Error).message}`));
+    const seen: string[] = [];
+    bus.on('kiosk.revoked', () => {
+      throw new Error('boom');
+    });
+    bus.on('kiosk.revoked', (e) => seen.push(e.kioskId));
+    expect(() => bus.emit('kiosk.revoked', { kioskId: 'k1', at: 'now' })).not.toThrow();
+    expect(seen).toEqual(['k1']);
+    expect(reported).toEqual(['kiosk.revoked: boom']);
+  });
+});

@@ -1,0 +1,76 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../device/store/index.js';
+import { MIGRATIONS, type Migration } from '../../device/store/migrations.js';
+
+const tempFile = (): string => join(mkdtempSync(join(tmpdir(), 'branchline-store-')), 'store.json');
+
+const inquiry = (id: string) => ({ id, kioskId: 'k', kind: 'question' as const, text: 'hi', lang: 'en' as const, createdAt: new Date().toISOString() });
+
+describe('store', () => {
+  it('creates a new file at the latest schema version', async () => {
+    const file = tempFile();
+    const store = await Store.open(file);
+    expect(store.schemaVersion).toBe(MIGRATIONS.at(-1)!.to);
+    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(store.schemaVersion);
+    await store.close();
+  });
+
+  it('keeps what was written across a reopen', async () => {
+    const file = tempFile();
+    const store = await Store.open(file);
+    await store.update((d) => void d.inquiries.push(inquiry('a')));
+    await store.close();
+    const again = await Store.open(file);
+    expect(again.read((d) => d.inquiries.map((i) => i.id))).toEqual(['a']);
+  });
+
+  it('runs the migrations a store has not had yet, in order, and records the new version', async () => {
+    const file = tempFile();
+    writeFileSync(file, JSON.stringify({ schemaVersion: 1, users: [], kiosks: [], authSessions: [], inquiries: [inquiry('old')] }));
+    const ran: number[] = [];
+    const migrations: Migration[] = [
+      ...MIGRATIONS,
+      { to: 3, describe: 'uppercase texts', up: (d) => { ran.push(3); for (const i of d.inquiries as { text: string }[]) i.text = i.text.toUpperCase(); } },
+      { to: 2, describe: 'prefix texts', up: (d) => { ran.push(2); for (const i of d.inquiries as { text: string }[]) i.text = `v2:${i.text}`; } },
+    ];
+    const store = await Store.open(file, migrations);
+    expect(ran).toEqual([2, 3]);
+    expect(store.schemaVersion).toBe(3);
+    expect(store.read((d) => d.inquiries[0]!.text)).toBe('V2:HI');
+    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(3);
+  });
+
+  it('refuses a store written by a newer build', async () => {
+    const file = tempFile();
+    writeFileSync(file, JSON.stringify({ schemaVersion: 99, users: [], kiosks: [], authSessions: [], inquiries: [] }));
+    await expect(Store.open(file)).rejects.toThrow(/schema version 99, newer than this build understands/);
+  });
+
+  it('refuses a file that is not JSON or does not match the schema, naming the problem', async () => {
+    const broken = tempFile();
+    writeFileSync(broken, '{"schemaVersion": 1, "users": [');
+    await expect(Store.open(broken)).rejects.toThrow(/cannot be read/);
+    const wrong = tempFile();
+    writeFileSync(wrong, JSON.stringify({ schemaVersion: 1, users: [{ id: 1 }], kiosks: [], authSessions: [], inquiries: [] }));
+    await expect(Store.open(wrong)).rejects.toThrow(/users\.0\.id/);
+  });
+
+  it('writes nothing when the change throws', async () => {
+    const file = tempFile();
+    const store = await Store.open(file);
+    const before = readFileSync(file, 'utf8');
+    await expect(store.update(() => { throw new Error('rejected'); })).rejects.toThrow('rejected');
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('reports health and refuses updates once closed', async () => {
+    const store = await Store.open(tempFile());
+    expect(store.health().up).toBe(true);
+    await store.close();
+    expect(store.health()).toEqual({ up: false, detail: 'closed' });
+    await expect(store.update(() => undefined)).rejects.toThrow(/closed/);
+  });
+});
