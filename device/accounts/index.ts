@@ -102,6 +102,24 @@ export class Accounts {
     this.bus.emit('account.removed', { userId: id, at: new Date().toISOString() });
   }
 
+  /** Gives the user a new random password (returned once) and ends all their sessions. */
+  async resetPassword(id: string): Promise<string> {
+    if (!this.getUser(id)) throw new AccountError(404, `no user with id "${id}"`);
+    const password = randomPassword();
+    const passwordHash = await hashPassword(password);
+    await this.store.update((d) => {
+      const user = d.users.find((u) => u.id === id);
+      if (user) user.passwordHash = passwordHash;
+      d.authSessions = d.authSessions.filter((s) => s.userId !== id);
+    });
+    return password;
+  }
+
+  findByUsername(username: string): PublicUser | null {
+    const user = this.store.read((d) => d.users.find((u) => u.username === username));
+    return user ? publicUser(user) : null;
+  }
+
   /**
    * Checks the password and opens a session. Failures count against both the account and the address;
    * once either is over its limit every attempt is refused with 429 until the window passes.

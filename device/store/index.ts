@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { lockStoreFile } from './lock.js';
 import { latestVersion, MIGRATIONS, type Migration } from './migrations.js';
 import { storeDataSchema, type StoreData } from './schema.js';
 
@@ -30,10 +31,26 @@ export class Store {
   private constructor(
     private readonly db: Low<StoreData>,
     readonly file: string,
+    private readonly unlock: () => void,
   ) {}
 
   static async open(file: string, migrations: Migration[] = MIGRATIONS): Promise<Store> {
     await mkdir(dirname(file), { recursive: true });
+    let unlock: () => void;
+    try {
+      unlock = lockStoreFile(file);
+    } catch (err) {
+      throw new StoreError(`store ${(err as Error).message}`);
+    }
+    try {
+      return await Store.load(file, migrations, unlock);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
+
+  private static async load(file: string, migrations: Migration[], unlock: () => void): Promise<Store> {
     const db = new Low<StoreData>(new JSONFile<StoreData>(file), emptyData());
     try {
       await db.read();
@@ -56,7 +73,7 @@ export class Store {
       throw new StoreError(`store ${file} does not match schema version ${target}: ${first.path.join('.')}: ${first.message}`);
     }
     db.data = parsed.data;
-    const store = new Store(db, file);
+    const store = new Store(db, file, unlock);
     if (from !== target) await store.update(() => undefined);
     return store;
   }
@@ -91,11 +108,15 @@ export class Store {
     return { up: true, detail: `schema v${this.schemaVersion}, ${this.writes} writes since start, ${this.file}` };
   }
 
-  /** Writes what is in memory and refuses further updates. */
+  /** Writes what is in memory, refuses further updates and releases the file for another process. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.db.write();
-    this.closed = true;
+    try {
+      await this.db.write();
+    } finally {
+      this.closed = true;
+      this.unlock();
+    }
   }
 }
 

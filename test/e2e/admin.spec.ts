@@ -15,6 +15,10 @@ test('the admin creates an agent and registers and revokes a kiosk, seeing each 
   await expect(page.getByRole('row', { name: /陳小華 chen\.xh agent zh-Hant finance, vip/ })).toBeVisible();
   await page.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByTestId('one-time-secret')).toHaveCount(0);
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('row', { name: /chen\.xh/ }).getByRole('button', { name: 'New password' }).click();
+  await expect(page.getByText('New password for chen.xh')).toBeVisible();
+  await expect(page.getByTestId('one-time-secret')).toHaveText(/^[A-Za-z0-9]{16}$/);
 
   await page.getByRole('button', { name: /^Kiosks/ }).click();
   await page.getByLabel('Name', { exact: true }).fill('Branch 12 lobby');

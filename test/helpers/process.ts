@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { waitForPort } from './net.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+export const ROOT = join(import.meta.dirname, '..', '..');
 
 export interface ApplianceProcess {
   child: ChildProcess;
@@ -12,7 +12,12 @@ export interface ApplianceProcess {
 
 /** Runs the appliance as `npm start` runs it (without the set-up step), collecting stdout and stderr. */
 export function spawnAppliance(env: Record<string, string>): ApplianceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'device', 'main.ts')], {
+  return spawnScript(join(ROOT, 'device', 'main.ts'), env);
+}
+
+/** Runs one of the project's TypeScript entry points with only the given environment. */
+export function spawnScript(entry: string, env: Record<string, string>): ApplianceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -131,6 +131,19 @@ describe('roles', () => {
     expect((await new TestClient(appliance).request('GET', '/api/admin/users')).status).toBe(401);
   });
 
+  it('lets an admin give an agent a new password, which ends the old sessions', async () => {
+    await createAgent('reset.me', 'first password here');
+    const agent = new TestClient(appliance, '198.51.100.40');
+    expect((await agent.login('reset.me', 'first password here')).status).toBe(200);
+    const id = appliance.accounts.findByUsername('reset.me')!.id;
+    const reset = await (await admin()).request('POST', `/api/admin/users/${id}/password`);
+    expect(reset.status).toBe(200);
+    expect((await agent.request('GET', '/api/auth/me')).status).toBe(401);
+    expect((await new TestClient(appliance, '198.51.100.41').login('reset.me', 'first password here')).status).toBe(401);
+    expect((await new TestClient(appliance, '198.51.100.42').login('reset.me', reset.body.password as string)).status).toBe(200);
+    expect((await agent.request('POST', `/api/admin/users/${id}/password`)).status).toBe(401);
+  });
+
   it('gives each kiosk its own token that works only as a kiosk, and stops it when revoked', async () => {
     const adminClient = await admin();
     const created = await adminClient.request('POST', '/api/admin/kiosks', { name: 'Lobby kiosk', location: 'Taipei Xinyi branch', language: 'zh-Hant' });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/net.js';
-import { firstStartPassword, spawnAppliance, waitServing } from '../helpers/process.js';
+import { firstStartPassword, ROOT, spawnAppliance, spawnScript, waitServing } from '../helpers/process.js';
 
 function alive(pid: number): boolean {
   try {
@@ -12,6 +12,12 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+async function resetAdminPassword(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const proc = spawnScript(join(ROOT, 'scripts', 'reset-admin-password.ts'), env);
+  const { code } = await proc.exited;
+  return { code, output: proc.output() };
 }
 
 async function login(port: number, password: string): Promise<number> {
@@ -24,7 +30,7 @@ async function login(port: number, password: string): Promise<number> {
 }
 
 describe('the appliance process', () => {
-  it('prints the admin password once, never logs it, and shuts down cleanly on SIGTERM and SIGINT', async () => {
+  it('prints the admin password once, never logs it, shuts down cleanly on SIGTERM and SIGINT, and can reset it offline', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'branchline-proc-'));
     const port = await freePort();
     const env = { BRANCHLINE_DATA_DIR: dataDir, BRANCHLINE_PORT: String(port), BRANCHLINE_HOST: '127.0.0.1', BRANCHLINE_EMBEDDED_MQTT_PORT: '0', BRANCHLINE_MEDIA_WORKERS: '2' };
@@ -52,10 +58,25 @@ describe('the appliance process', () => {
     await waitServing(port, second);
     expect(firstStartPassword(second.output(), 'admin')).toBeNull();
     expect(await login(port, password!)).toBe(200);
+    // The store belongs to the running appliance: the admin tool must not write beside it.
+    const refused = await resetAdminPassword(env);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(/is in use by process \d+; stop it first/);
     second.child.kill('SIGINT');
     expect((await second.exited).code).toBe(0);
     expect(second.output()).not.toContain(password!);
-  }, 60_000);
+
+    const reset = await resetAdminPassword(env);
+    expect(reset.code).toBe(0);
+    const newPassword = /New password for admin: (\S+)/.exec(reset.output)?.[1];
+    expect(newPassword).toMatch(/^[A-Za-z0-9]{16}$/);
+    const third = spawnAppliance(env);
+    await waitServing(port, third);
+    expect(await login(port, password!)).toBe(401);
+    expect(await login(port, newPassword!)).toBe(200);
+    third.child.kill('SIGTERM');
+    expect((await third.exited).code).toBe(0);
+  }, 90_000);
 
   it('refuses to start with a bad variable, naming it, with exit code 2', async () => {
     const proc = spawnAppliance({ BRANCHLINE_PORT: 'eighty', BRANCHLINE_DATA_DIR: mkdtempSync(join(tmpdir(), 'branchline-proc-')) });

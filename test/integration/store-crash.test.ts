@@ -38,6 +38,7 @@ describe('store under kill -9', () => {
       allAcked.push(...acked);
       const store = await Store.open(file);
       const stored = new Set(store.read((d) => d.inquiries.map((i) => i.id)));
+      await store.close();
       const lost = allAcked.filter((id) => !stored.has(id));
       expect(lost).toEqual([]);
     }

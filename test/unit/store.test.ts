@@ -74,3 +74,31 @@ describe('store', () => {
     await expect(store.update(() => undefined)).rejects.toThrow(/closed/);
   });
 });
+
+describe('store lock', () => {
+  it('refuses a second open of the same file while the first is open, and allows it after close', async () => {
+    const file = tempFile();
+    const first = await Store.open(file);
+    await expect(Store.open(file)).rejects.toThrow(new RegExp(`is in use by process ${process.pid}`));
+    await first.close();
+    const second = await Store.open(file);
+    await second.close();
+  });
+
+  it('takes over a lock left by a process that no longer exists', async () => {
+    const file = tempFile();
+    writeFileSync(`${file}.lock`, '2147483646');
+    const store = await Store.open(file);
+    expect(readFileSync(`${file}.lock`, 'utf8')).toBe(String(process.pid));
+    await store.close();
+  });
+
+  it('releases the lock when the file cannot be opened', async () => {
+    const file = tempFile();
+    writeFileSync(file, 'not json');
+    await expect(Store.open(file)).rejects.toThrow(/cannot be read/);
+    writeFileSync(file, JSON.stringify({ schemaVersion: 1, users: [], kiosks: [], authSessions: [], inquiries: [] }));
+    const store = await Store.open(file);
+    await store.close();
+  });
+});

@@ -24,6 +24,11 @@ export function adminRoutes(app: FastifyInstance, accounts: Accounts): void {
     return reply.status(204).send();
   });
 
+  app.post('/api/admin/users/:id/password', adminOnly, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    return { password: await accounts.resetPassword(id) };
+  });
+
   app.get('/api/admin/kiosks', adminOnly, async () => ({ kiosks: accounts.listKiosks() }));
 
   app.post('/api/admin/kiosks', adminOnly, async (request, reply) => {
