@@ -25,6 +25,7 @@ export class MqttLink {
   private lastError: string | null = null;
   private reconnects = 0;
   private connectedSince: string | null = null;
+  private closing = false;
   private readonly listeners: ((connected: boolean) => void)[] = [];
 
   constructor(
@@ -49,7 +50,7 @@ export class MqttLink {
       this.notify(true);
     });
     this.client.on('close', () => {
-      if (this.connectedSince !== null) {
+      if (this.connectedSince !== null && !this.closing) {
         this.log.warn({ broker: this.safeUrl }, 'mqtt connection lost; reconnecting');
         this.notify(false);
       }
@@ -105,6 +106,7 @@ export class MqttLink {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.client.endAsync();
   }
 }
