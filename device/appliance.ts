@@ -1,8 +1,10 @@
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { MqttLink, startEmbeddedBroker, type EmbeddedBroker } from '../cloud-sync/index.js';
 import { Accounts } from './accounts/index.js';
+import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers } from './media/index.js';
@@ -73,17 +75,36 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     mqtt.onStatus((connected) => bus.emit('mqtt.status', { connected, at: new Date().toISOString() }));
     if (broker) await mqtt.waitConnected(5000);
 
+    const presence = new Presence(bus);
+    const calls = new Calls(
+      store,
+      bus,
+      media,
+      presence,
+      {
+        kiosk: (id) => accounts.getKiosk(id)?.name ?? 'kiosk',
+        agent: (id) => accounts.getUser(id)?.displayName ?? 'agent',
+      },
+      {
+        reconnectSeconds: config.callReconnectSeconds,
+        rtc: { listenIp: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress ?? defaultAnnouncedAddress(config.rtcListenIp), minPort: config.rtcMinPort, maxPort: config.rtcMaxPort },
+      },
+      log,
+    );
+
     const app = await buildServer({
       log,
       deviceId: config.deviceId,
       webDir: config.webDir,
       cookieSecure: config.cookieSecure,
       accounts,
-      presence: new Presence(bus),
+      presence,
       inquiries: new Inquiries(store, bus),
+      calls,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
     stopped.push(() => app.close());
+    stopped.push(() => calls.closeAll());
 
     // Last, so that a start that fails earlier never creates passwords nobody saw.
     const firstStartCredentials = await createFirstStartAccounts(accounts);
@@ -93,6 +114,18 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Browsers must be told an address they can reach. Listening on every interface, the first external
+ * IPv4 address is the best guess; a branch with NAT sets BRANCHLINE_RTC_ANNOUNCED_ADDRESS.
+ */
+function defaultAnnouncedAddress(listenIp: string): string | undefined {
+  if (listenIp !== '0.0.0.0' && listenIp !== '::') return undefined;
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal);
+  return external?.address ?? '127.0.0.1';
 }
 
 async function createFirstStartAccounts(accounts: Accounts): Promise<FirstStartCredential[]> {

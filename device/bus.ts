@@ -14,6 +14,10 @@ export interface BusEvents {
   'media.worker.replaced': { oldPid: number; newPid: number; at: string };
   'kiosk.inquiry': { inquiryId: string; kioskId: string; kind: string; lang: string; at: string };
   'mqtt.status': { connected: boolean; at: string };
+  'call.requested': { callId: string; kioskId: string; at: string };
+  'call.answered': { callId: string; kioskId: string; agentId: string; at: string };
+  'call.producer': { callId: string; role: 'customer' | 'agent'; kind: 'audio' | 'video'; producerId: string; at: string };
+  'call.ended': { callId: string; reason: string; at: string };
 }
 
 export type BusEventName = keyof BusEvents;

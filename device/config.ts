@@ -30,6 +30,12 @@ const configSchema = z.object({
   mqttPassword: z.string().min(1).max(256).optional(),
   // 0 lets the system pick a free port (the appliance's own client learns it).
   embeddedMqttPort: wholeNumber(0, 65535).default(1883),
+  rtcListenIp: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address' }).default('0.0.0.0'),
+  rtcAnnouncedAddress: z.string().min(1).max(253).optional(),
+  rtcMinPort: wholeNumber(1024, 65535).default(40000),
+  rtcMaxPort: wholeNumber(1024, 65535).default(49999),
+  callReconnectSeconds: wholeNumber(1, 300).default(30),
+  recordingRetentionDays: wholeNumber(0, 3650).default(30),
   sessionTtlHours: wholeNumber(1, 24 * 30).default(12),
   cookieSecure: bool.default(false),
   loginMaxFailuresPerAccount: wholeNumber(1, 1000).default(5),
@@ -54,6 +60,12 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   mqttUsername: 'BRANCHLINE_MQTT_USERNAME',
   mqttPassword: 'BRANCHLINE_MQTT_PASSWORD',
   embeddedMqttPort: 'BRANCHLINE_EMBEDDED_MQTT_PORT',
+  rtcListenIp: 'BRANCHLINE_RTC_LISTEN_IP',
+  rtcAnnouncedAddress: 'BRANCHLINE_RTC_ANNOUNCED_ADDRESS',
+  rtcMinPort: 'BRANCHLINE_RTC_MIN_PORT',
+  rtcMaxPort: 'BRANCHLINE_RTC_MAX_PORT',
+  callReconnectSeconds: 'BRANCHLINE_CALL_RECONNECT_SECONDS',
+  recordingRetentionDays: 'BRANCHLINE_RECORDING_RETENTION_DAYS',
   sessionTtlHours: 'BRANCHLINE_SESSION_TTL_HOURS',
   cookieSecure: 'BRANCHLINE_COOKIE_SECURE',
   loginMaxFailuresPerAccount: 'BRANCHLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT',
@@ -131,6 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = result.data!;
+  if (config.rtcMinPort > config.rtcMaxPort) {
+    throw new ConfigError([`${ENV_NAMES.rtcMinPort}: ${config.rtcMinPort} is above ${ENV_NAMES.rtcMaxPort} (${config.rtcMaxPort})`]);
+  }
   if ((config.mqttUsername === undefined) !== (config.mqttPassword === undefined)) {
     throw new ConfigError([`${ENV_NAMES.mqttPassword}: BRANCHLINE_MQTT_USERNAME and BRANCHLINE_MQTT_PASSWORD go together`]);
   }

@@ -196,6 +196,11 @@ export class Accounts {
     return this.store.read((d) => d.kiosks.map(publicKiosk));
   }
 
+  getKiosk(id: string): PublicKiosk | null {
+    const kiosk = this.store.read((d) => d.kiosks.find((k) => k.id === id));
+    return kiosk ? publicKiosk(kiosk) : null;
+  }
+
   async revokeKiosk(id: string): Promise<void> {
     const kiosk = this.store.read((d) => d.kiosks.find((k) => k.id === id));
     if (!kiosk) throw new AccountError(404, `no kiosk with id "${id}"`);

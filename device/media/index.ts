@@ -1,2 +1,4 @@
 export { MediaWorkers } from './workers.js';
 export type { MediaHealth, MediaWorkersOptions, WorkerStatus } from './workers.js';
+export { CallMedia, CallMediaError, MEDIA_CODECS, otherRole } from './call-media.js';
+export type { ConsumerInfo, MediaKind, PeerRole, RtcSettings, TransportInfo } from './call-media.js';

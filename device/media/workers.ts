@@ -35,6 +35,7 @@ interface Slot {
  */
 export class MediaWorkers {
   private readonly slots: Slot[] = [];
+  private readonly routerCounts = new WeakMap<Worker, number>();
   private closing = false;
 
   private constructor(
@@ -65,6 +66,10 @@ export class MediaWorkers {
     }
     slot.worker = worker;
     worker.on('died', (error) => this.onDied(index, worker, error));
+    worker.observer.on('newrouter', (router) => {
+      this.routerCounts.set(worker, (this.routerCounts.get(worker) ?? 0) + 1);
+      router.observer.once('close', () => this.routerCounts.set(worker, (this.routerCounts.get(worker) ?? 1) - 1));
+    });
   }
 
   private onDied(index: number, worker: Worker, error: Error): void {
@@ -95,7 +100,23 @@ export class MediaWorkers {
     retry();
   }
 
-  /** Running workers, for spreading routers across them. */
+  /** The running worker with the fewest routers, so calls spread across the cores. */
+  leastLoaded(): Worker | null {
+    let best: Worker | null = null;
+    let fewest = Infinity;
+    for (const slot of this.slots) {
+      const worker = slot.worker;
+      if (!worker || worker.closed) continue;
+      const routers = this.routerCounts.get(worker) ?? 0;
+      if (routers < fewest) {
+        best = worker;
+        fewest = routers;
+      }
+    }
+    return best;
+  }
+
+  /** Running workers. */
   running(): Worker[] {
     return this.slots.flatMap((s) => (s.worker && !s.worker.closed ? [s.worker] : []));
   }

@@ -1,14 +1,18 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/index.js';
+import type { Calls } from '../calls/index.js';
 import type { Inquiries, Presence } from '../routing/index.js';
 import { installErrorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agent.js';
 import { authRoutes } from './routes/auth.js';
+import { callRoutes } from './routes/calls.js';
 import { healthRoutes, type HealthProbe } from './routes/health.js';
 import { kioskRoutes } from './routes/kiosk.js';
 import { webRoutes } from './routes/web.js';
+import { MAX_FRAME_BYTES, Signalling } from './signalling.js';
 
 export type { HealthProbe, SubsystemHealth } from './routes/health.js';
 
@@ -20,6 +24,7 @@ export interface ServerDeps {
   accounts: Accounts;
   presence: Presence;
   inquiries: Inquiries;
+  calls: Calls;
   health: Record<string, HealthProbe>;
 }
 
@@ -35,12 +40,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.decorateRequest('user', null);
   app.decorateRequest('kiosk', null);
   await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandler(app);
   healthRoutes(app, deps.deviceId, deps.health);
   authRoutes(app, deps.accounts, deps.cookieSecure);
   adminRoutes(app, deps.accounts);
   agentRoutes(app, deps.accounts, deps.presence);
   kioskRoutes(app, deps.accounts, deps.inquiries);
+  callRoutes(app, deps.accounts, deps.calls);
+  new Signalling(deps.accounts, deps.calls, deps.presence).register(app);
   await webRoutes(app, deps.webDir);
   return app;
 }

@@ -18,6 +18,13 @@ export const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    to: 2,
+    describe: 'call records: kiosk, agent, queue/answer/end times, end reason, chat, recording',
+    up(data) {
+      if (!Array.isArray(data.calls)) data.calls = [];
+    },
+  },
 ];
 
 export function latestVersion(migrations: Migration[]): number {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../device/store/index.js';
-import { MIGRATIONS, type Migration } from '../../device/store/migrations.js';
+import { latestVersion, MIGRATIONS, type Migration } from '../../device/store/migrations.js';
 
 const tempFile = (): string => join(mkdtempSync(join(tmpdir(), 'branchline-store-')), 'store.json');
 
@@ -31,16 +31,19 @@ describe('store', () => {
     const file = tempFile();
     writeFileSync(file, JSON.stringify({ schemaVersion: 1, users: [], kiosks: [], authSessions: [], inquiries: [inquiry('old')] }));
     const ran: number[] = [];
+    const latest = latestVersion(MIGRATIONS);
     const migrations: Migration[] = [
       ...MIGRATIONS,
-      { to: 3, describe: 'uppercase texts', up: (d) => { ran.push(3); for (const i of d.inquiries as { text: string }[]) i.text = i.text.toUpperCase(); } },
-      { to: 2, describe: 'prefix texts', up: (d) => { ran.push(2); for (const i of d.inquiries as { text: string }[]) i.text = `v2:${i.text}`; } },
+      { to: latest + 2, describe: 'uppercase texts', up: (d) => { ran.push(latest + 2); for (const i of d.inquiries as { text: string }[]) i.text = i.text.toUpperCase(); } },
+      { to: latest + 1, describe: 'prefix texts', up: (d) => { ran.push(latest + 1); for (const i of d.inquiries as { text: string }[]) i.text = `next:${i.text}`; } },
     ];
     const store = await Store.open(file, migrations);
-    expect(ran).toEqual([2, 3]);
-    expect(store.schemaVersion).toBe(3);
-    expect(store.read((d) => d.inquiries[0]!.text)).toBe('V2:HI');
-    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(3);
+    expect(ran).toEqual([latest + 1, latest + 2]);
+    expect(store.schemaVersion).toBe(latest + 2);
+    expect(store.read((d) => d.inquiries[0]!.text)).toBe('NEXT:HI');
+    // The real migration from version 1 ran too: call records arrived with version 2.
+    expect(store.read((d) => d.calls)).toEqual([]);
+    expect(JSON.parse(readFileSync(file, 'utf8')).schemaVersion).toBe(latest + 2);
   });
 
   it('refuses a store written by a newer build', async () => {
@@ -54,7 +57,7 @@ describe('store', () => {
     writeFileSync(broken, '{"schemaVersion": 1, "users": [');
     await expect(Store.open(broken)).rejects.toThrow(/cannot be read/);
     const wrong = tempFile();
-    writeFileSync(wrong, JSON.stringify({ schemaVersion: 1, users: [{ id: 1 }], kiosks: [], authSessions: [], inquiries: [] }));
+    writeFileSync(wrong, JSON.stringify({ schemaVersion: 2, users: [{ id: 1 }], kiosks: [], authSessions: [], inquiries: [], calls: [] }));
     await expect(Store.open(wrong)).rejects.toThrow(/users\.0\.id/);
   });
 
@@ -97,7 +100,7 @@ describe('store lock', () => {
     const file = tempFile();
     writeFileSync(file, 'not json');
     await expect(Store.open(file)).rejects.toThrow(/cannot be read/);
-    writeFileSync(file, JSON.stringify({ schemaVersion: 1, users: [], kiosks: [], authSessions: [], inquiries: [] }));
+    writeFileSync(file, JSON.stringify({ schemaVersion: 2, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [] }));
     const store = await Store.open(file);
     await store.close();
   });

@@ -1,0 +1,32 @@
+import type { MediaKind, PeerRole } from '../media/index.js';
+import type { ChatMessage, EndReason } from '../store/index.js';
+
+/** What the appliance tells a kiosk or an agent about calls, whatever carries it (WebSocket today). */
+export type CallEvent =
+  | { type: 'queued'; callId: string; position: number; waiting: number }
+  | { type: 'queue'; waiting: { callId: string; lang: string; kioskName: string; requestedAt: string }[] }
+  | {
+      type: 'callStarted';
+      callId: string;
+      role: PeerRole;
+      resumed: boolean;
+      peerName: string;
+      routerRtpCapabilities: unknown;
+      producers: { producerId: string; kind: MediaKind; paused: boolean }[];
+      chat: ChatMessage[];
+    }
+  | { type: 'newProducer'; producerId: string; kind: MediaKind; paused: boolean }
+  | { type: 'producerPaused'; producerId: string; kind: MediaKind; paused: boolean }
+  | { type: 'consumerClosed'; consumerId: string }
+  | { type: 'peerConnection'; connected: boolean; graceSeconds: number }
+  | { type: 'chat'; message: ChatMessage }
+  | { type: 'callEnded'; callId: string; reason: EndReason };
+
+export type Party = { kind: 'kiosk'; kioskId: string } | { kind: 'agent'; userId: string };
+
+/** How the call service reaches the people in it; the signalling server implements it. */
+export interface CallNotifier {
+  send(to: Party, event: CallEvent): void;
+  /** Agents who are connected and available, to show them the queue. */
+  availableAgents(): string[];
+}
