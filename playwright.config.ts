@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { FAKE_AUDIO, FAKE_VIDEO } from './test/helpers/media-files.js';
 
 // Fixed so that the config evaluates the same in the runner and in its workers; E2E_PORT moves it.
 const port = Number(process.env.E2E_PORT ?? 18480);
@@ -30,6 +31,10 @@ export default defineConfig({
         '--disable-sync',
         '--use-fake-device-for-media-stream',
         '--use-fake-ui-for-media-stream',
+        // Made by the global set-up before any browser starts.
+        `--use-file-for-fake-video-capture=${FAKE_VIDEO}`,
+        `--use-file-for-fake-audio-capture=${FAKE_AUDIO}`,
+        '--autoplay-policy=no-user-gesture-required',
       ],
     },
   },

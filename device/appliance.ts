@@ -7,7 +7,7 @@ import { Accounts } from './accounts/index.js';
 import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
-import { MediaWorkers } from './media/index.js';
+import { MediaWorkers, pruneRecordings } from './media/index.js';
 import { Inquiries, Presence } from './routing/index.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
@@ -76,6 +76,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     if (broker) await mqtt.waitConnected(5000);
 
     const presence = new Presence(bus);
+    const recordingsDir = join(config.dataDir, 'recordings');
     const calls = new Calls(
       store,
       bus,
@@ -87,6 +88,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       },
       {
         reconnectSeconds: config.callReconnectSeconds,
+        recordingsDir,
         rtc: { listenIp: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress ?? defaultAnnouncedAddress(config.rtcListenIp), minPort: config.rtcMinPort, maxPort: config.rtcMaxPort },
       },
       log,
@@ -105,6 +107,17 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     });
     stopped.push(() => app.close());
     stopped.push(() => calls.closeAll());
+
+    const prune = (): void => {
+      pruneRecordings(recordingsDir, config.recordingRetentionDays).then(
+        (removed) => removed > 0 && log.info({ removed }, 'recordings past their retention removed'),
+        (err: Error) => log.error({ err: err.message }, 'recording retention failed'),
+      );
+    };
+    prune();
+    const retention = setInterval(prune, 3_600_000);
+    retention.unref();
+    stopped.push(() => clearInterval(retention));
 
     // Last, so that a start that fails earlier never creates passwords nobody saw.
     const firstStartCredentials = await createFirstStartAccounts(accounts);

@@ -35,7 +35,7 @@ const configSchema = z.object({
   rtcMinPort: wholeNumber(1024, 65535).default(40000),
   rtcMaxPort: wholeNumber(1024, 65535).default(49999),
   callReconnectSeconds: wholeNumber(1, 300).default(30),
-  recordingRetentionDays: wholeNumber(0, 3650).default(30),
+  recordingRetentionDays: wholeNumber(1, 3650).default(30),
   sessionTtlHours: wholeNumber(1, 24 * 30).default(12),
   cookieSecure: bool.default(false),
   loginMaxFailuresPerAccount: wholeNumber(1, 1000).default(5),

@@ -20,7 +20,7 @@ const APT_RUNTIME = [
   'libuv1-dev', 'libssl-dev', 'libsrtp2-dev', 'libusrsctp-dev', 'libabsl-dev',
   'nlohmann-json3-dev', 'libflatbuffers-dev', 'flatbuffers-compiler',
 ];
-const APT_TEST = ['chromium', 'mosquitto'];
+const APT_TEST = ['chromium', 'mosquitto', 'espeak-ng'];
 
 const started = Date.now();
 const say = (msg) => process.stderr.write(`[setup] ${msg}\n`);
@@ -88,9 +88,17 @@ function mediasoupWorker() {
   const version = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).version;
   if (version !== MEDIASOUP_VERSION) throw new Error(`mediasoup ${MEDIASOUP_VERSION} expected, found ${version}`);
   const target = join(pkg, 'worker', 'out', 'Release', 'mediasoup-worker');
-  if (existsSync(target)) return 'present';
+  // The recipe is part of the key: a changed build script rebuilds instead of reusing an old binary.
+  const recipe = createHash('sha256')
+    .update(readFileSync(join(ROOT, 'scripts', 'mediasoup-worker', 'build.sh')))
+    .update(readFileSync(join(ROOT, 'scripts', 'mediasoup-worker', 'shims.sh')))
+    .digest('hex')
+    .slice(0, 12);
+  const key = `mediasoup-worker-${version}-${process.arch}-${recipe}`;
+  const stamp = `${target}.branchline`;
+  if (existsSync(target) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return 'present';
   const cacheDir = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'branchline');
-  const cached = join(cacheDir, `mediasoup-worker-${version}-${process.arch}`);
+  const cached = join(cacheDir, key);
   let how = 'restored from cache';
   if (!existsSync(cached)) {
     say(`building mediasoup-worker ${version} from source against Debian's libraries (about 7 minutes on 2 cores)`);
@@ -102,6 +110,7 @@ function mediasoupWorker() {
   copyFileSync(cached, `${target}.tmp`);
   chmodSync(`${target}.tmp`, 0o755);
   renameSync(`${target}.tmp`, target);
+  writeFileSync(stamp, key);
   return how;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus.js';
-import { CallMedia, CallMediaError, otherRole, type MediaKind, type MediaWorkers, type PeerRole, type RtcSettings, type TransportInfo } from '../media/index.js';
+import { CallMedia, CallMediaError, CallRecorder, otherRole, type MediaKind, type MediaWorkers, type PeerRole, type RtcSettings, type TransportInfo } from '../media/index.js';
 import type { Presence } from '../routing/index.js';
 import type { CallRecord, ChatMessage, EndReason, Language, Store } from '../store/index.js';
 import type { CallEvent, CallNotifier, Party } from './messages.js';
@@ -10,6 +10,7 @@ import type { CallEvent, CallNotifier, Party } from './messages.js';
 export interface CallsOptions {
   reconnectSeconds: number;
   rtc: RtcSettings;
+  recordingsDir: string;
 }
 
 export interface NameLookup {
@@ -35,6 +36,7 @@ interface Active {
   kioskId: string;
   agentId: string;
   media: CallMedia;
+  recorder: CallRecorder;
   connected: Record<PeerRole, boolean>;
   lostTimers: Partial<Record<PeerRole, NodeJS.Timeout>>;
 }
@@ -56,7 +58,12 @@ export class Calls {
     private readonly names: NameLookup,
     private readonly options: CallsOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // An agent who becomes available needs to see who is already waiting.
+    bus.on('agent.presence', ({ userId, presence }) => {
+      if (presence === 'available') this.send({ kind: 'agent', userId }, { type: 'queue', waiting: this.queueSnapshot() });
+    });
+  }
 
   attach(notifier: CallNotifier): void {
     this.notifier = notifier;
@@ -156,7 +163,15 @@ export class Calls {
       this.queue.unshift(waiting);
       throw err;
     }
-    const call: Active = { id: waiting.callId, kioskId: waiting.kioskId, agentId: userId, media, connected: { customer: true, agent: true }, lostTimers: {} };
+    const call: Active = {
+      id: waiting.callId,
+      kioskId: waiting.kioskId,
+      agentId: userId,
+      media,
+      recorder: new CallRecorder(this.options.recordingsDir, waiting.callId, this.log),
+      connected: { customer: true, agent: true },
+      lostTimers: {},
+    };
     this.active.set(call.id, call);
     this.presence.set(userId, 'busy');
     const answeredAt = new Date().toISOString();
@@ -212,6 +227,7 @@ export class Calls {
     return this.mediaCall(party, async (call, role) => {
       const producer = await call.media.produce(role, transportId, kind, rtpParameters, paused);
       this.sendRole(call, otherRole(role), { type: 'newProducer', producerId: producer.id, kind, paused });
+      void call.recorder.addTrack(call.media.router, producer, role);
       this.bus.emit('call.producer', { callId: call.id, role, kind, producerId: producer.id, at: new Date().toISOString() });
       return producer.id;
     });
@@ -261,6 +277,8 @@ export class Calls {
   private async finish(call: Active, reason: EndReason): Promise<void> {
     if (!this.active.delete(call.id)) return;
     for (const timer of Object.values(call.lostTimers)) clearTimeout(timer);
+    // The recorder's legs must stop before the router goes, so ffmpeg can close its files cleanly.
+    const stopping = call.recorder.finish();
     call.media.close();
     const endedAt = new Date().toISOString();
     await this.updateRecord(call.id, (r) => {
@@ -272,6 +290,8 @@ export class Calls {
     this.sendRole(call, 'agent', { type: 'callEnded', callId: call.id, reason });
     this.bus.emit('call.ended', { callId: call.id, reason, at: endedAt });
     this.log.info({ callId: call.id, reason }, 'call ended');
+    const recording = await stopping;
+    if (recording) await this.updateRecord(call.id, (r) => void (r.recording = recording));
   }
 
   /** The media of a call went with its worker: move it to another worker and have both peers rejoin. */

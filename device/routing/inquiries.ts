@@ -4,7 +4,8 @@ import type { EventBus } from '../bus.js';
 import { LANGUAGES, type InquiryRecord, type Store } from '../store/index.js';
 
 export const newInquirySchema = z.strictObject({
-  kind: z.enum(['question', 'agent']),
+  // Requests for an agent go through the call queue; this records questions for the bot.
+  kind: z.literal('question'),
   text: z.string().trim().max(500).default(''),
   lang: z.enum(LANGUAGES),
 });

@@ -13,6 +13,12 @@ trap 'rm -rf "$SCRATCH"' EXIT
 cp -r "$W" "$SCRATCH/worker"
 W=$SCRATCH/worker
 sh "$HERE/shims.sh" "$W"
+# mediasoup's BIO callback answers every "after" phase except a bare BIO_CB_RETURN with 1. Its own bundled
+# OpenSSL has no kernel TLS, so that never mattered; Debian's OpenSSL asks the BIO BIO_CTRL_GET_KTLS_SEND,
+# gets 1, skips allocating its write buffer and crashes writing the first DTLS record (SIGSEGV in
+# SSL_read at the ServerHello). Passing the real result through for every "after" phase fixes it.
+sed -i 's/(operationType == BIO_CB_RETURN) ? static_cast<long>(ret) : 1;/(operationType \& BIO_CB_RETURN) ? static_cast<long>(ret) : 1;/' "$W/src/RTC/DtlsTransport.cpp"
+grep -q '(operationType & BIO_CB_RETURN)' "$W/src/RTC/DtlsTransport.cpp" || { echo "DtlsTransport.cpp patch did not apply" >&2; exit 1; }
 # Debian 12 has meson 1.0.1; mediasoup asks for >= 1.1.0 but builds fine with 1.0.
 sed -i "s/meson_version: '>= 1.1.0'/meson_version: '>= 1.0.0'/" "$W/meson.build"
 B=$W/out/build

@@ -1,3 +1,5 @@
+import type { CallTexts } from './call/CallView.svelte';
+
 export const KIOSK_LANGUAGES = ['zh-Hant', 'zh-Hans', 'en'] as const;
 export type KioskLanguage = (typeof KIOSK_LANGUAGES)[number];
 
@@ -17,7 +19,6 @@ interface KioskTexts {
   talkTitle: string;
   talkHint: string;
   questionReceived: string;
-  agentRequested: string;
   backToStart: string;
   notRegistered: string;
   staffSetup: string;
@@ -27,6 +28,11 @@ interface KioskTexts {
   tokenRejected: string;
   registeredAs: string;
   sendFailed: string;
+  waitingTitle: string;
+  position: (n: number) => string;
+  offline: string;
+  call: CallTexts;
+  ended: Record<string, string>;
 }
 
 export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
@@ -40,7 +46,6 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: '與專員視訊',
     talkHint: '真人專員將透過即時視訊為您服務',
     questionReceived: '已收到您的問題，謝謝。請在此稍候。',
-    agentRequested: '已為您登記專員服務，請留在服務機旁稍候。',
     backToStart: '回到首頁',
     notRegistered: '此服務機尚未登記，請洽現場人員。',
     staffSetup: '人員設定：登記此服務機',
@@ -50,6 +55,24 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     tokenRejected: '權杖無效或已撤銷。',
     registeredAs: '服務機',
     sendFailed: '目前無法送出，請稍後再試或洽現場人員。',
+    waitingTitle: '正在為您安排專員',
+    position: (n) => `您目前排在第 ${n} 位`,
+    offline: '連線中斷，正在重新連線…',
+    call: {
+      mute: '靜音', unmute: '取消靜音', cameraOff: '關閉鏡頭', cameraOn: '開啟鏡頭', end: '結束通話',
+      chatPlaceholder: '輸入訊息…', send: '送出', chatTitle: '文字訊息', you: '您',
+      peerMuted: '專員已靜音', peerCameraOff: '專員已關閉鏡頭', peerReconnecting: '專員連線中斷，正在等候重新連線…',
+      quality: { good: '連線良好', fair: '連線普通', poor: '連線不佳', unknown: '連線中' },
+    },
+    ended: {
+      'customer-ended': '通話已結束，謝謝您的來訪。',
+      'agent-ended': '專員已結束通話，謝謝您的來訪。',
+      'customer-lost': '連線中斷過久，通話已結束。',
+      'agent-lost': '專員連線中斷過久，通話已結束。',
+      'media-failure': '影音服務發生問題，通話已結束。',
+      shutdown: '服務暫停，通話已結束。',
+      abandoned: '已取消您的等候。',
+    },
   },
   'zh-Hans': {
     welcome: '欢迎光临',
@@ -61,7 +84,6 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: '与专员视频',
     talkHint: '真人专员将通过实时视频为您服务',
     questionReceived: '已收到您的问题，谢谢。请在此稍候。',
-    agentRequested: '已为您登记专员服务，请留在服务机旁稍候。',
     backToStart: '回到首页',
     notRegistered: '此服务机尚未登记，请联系现场工作人员。',
     staffSetup: '工作人员设置：登记此服务机',
@@ -71,6 +93,24 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     tokenRejected: '令牌无效或已撤销。',
     registeredAs: '服务机',
     sendFailed: '目前无法发送，请稍后再试或联系现场工作人员。',
+    waitingTitle: '正在为您安排专员',
+    position: (n) => `您目前排在第 ${n} 位`,
+    offline: '连接中断，正在重新连接…',
+    call: {
+      mute: '静音', unmute: '取消静音', cameraOff: '关闭摄像头', cameraOn: '开启摄像头', end: '结束通话',
+      chatPlaceholder: '输入消息…', send: '发送', chatTitle: '文字消息', you: '您',
+      peerMuted: '专员已静音', peerCameraOff: '专员已关闭摄像头', peerReconnecting: '专员连接中断，正在等待重新连接…',
+      quality: { good: '连接良好', fair: '连接一般', poor: '连接较差', unknown: '连接中' },
+    },
+    ended: {
+      'customer-ended': '通话已结束，谢谢您的光临。',
+      'agent-ended': '专员已结束通话，谢谢您的光临。',
+      'customer-lost': '连接中断过久，通话已结束。',
+      'agent-lost': '专员连接中断过久，通话已结束。',
+      'media-failure': '音视频服务出现问题，通话已结束。',
+      shutdown: '服务暂停，通话已结束。',
+      abandoned: '已取消您的等候。',
+    },
   },
   en: {
     welcome: 'Welcome',
@@ -82,7 +122,6 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: 'Talk to an agent',
     talkHint: 'A person will serve you by live video',
     questionReceived: 'Thank you, we have your question. Please wait here.',
-    agentRequested: 'Your request for an agent is registered. Please stay at the kiosk.',
     backToStart: 'Back to start',
     notRegistered: 'This kiosk is not registered yet. Please ask a member of staff.',
     staffSetup: 'Staff: register this kiosk',
@@ -92,6 +131,24 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     tokenRejected: 'This token is not valid or has been revoked.',
     registeredAs: 'Kiosk',
     sendFailed: 'This could not be sent. Please try again or ask a member of staff.',
+    waitingTitle: 'Finding an agent for you',
+    position: (n) => `You are number ${n} in line`,
+    offline: 'Connection lost, reconnecting…',
+    call: {
+      mute: 'Mute', unmute: 'Unmute', cameraOff: 'Camera off', cameraOn: 'Camera on', end: 'End call',
+      chatPlaceholder: 'Type a message…', send: 'Send', chatTitle: 'Messages', you: 'You',
+      peerMuted: 'Agent muted', peerCameraOff: 'Agent camera off', peerReconnecting: 'The agent lost the connection; waiting for them to come back…',
+      quality: { good: 'Good connection', fair: 'Fair connection', poor: 'Poor connection', unknown: 'Connecting' },
+    },
+    ended: {
+      'customer-ended': 'The call has ended. Thank you for visiting.',
+      'agent-ended': 'The agent ended the call. Thank you for visiting.',
+      'customer-lost': 'The connection was lost for too long, so the call has ended.',
+      'agent-lost': "The agent's connection was lost for too long, so the call has ended.",
+      'media-failure': 'The video service had a problem, so the call has ended.',
+      shutdown: 'The service is pausing, so the call has ended.',
+      abandoned: 'Your request has been cancelled.',
+    },
   },
 };
 

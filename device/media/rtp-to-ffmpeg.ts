@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import type { types } from 'mediasoup';
+
+export interface FfmpegLeg {
+  ffmpeg: ChildProcess;
+  consumer: types.Consumer;
+  /** Ends the leg: stops the consumer and asks ffmpeg to finish its output, then waits for it to exit. */
+  stop(): Promise<void>;
+  /** Resolves when ffmpeg exits, for whatever reason, with its exit code and the end of its stderr. */
+  exited: Promise<{ code: number | null; stderr: string }>;
+}
+
+async function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+function sdpFor(consumer: types.Consumer, port: number): string {
+  const codec = consumer.rtpParameters.codecs[0]!;
+  const [, name] = codec.mimeType.split('/');
+  const channels = codec.channels && codec.channels > 1 ? `/${codec.channels}` : '';
+  return [
+    'v=0',
+    'o=- 0 0 IN IP4 127.0.0.1',
+    's=branchline',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=${consumer.kind} ${port} RTP/AVP ${codec.payloadType}`,
+    `a=rtpmap:${codec.payloadType} ${name}/${codec.clockRate}${channels}`,
+    'a=recvonly',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Sends one producer's RTP out of the router through a PlainTransport to an ffmpeg process on loopback,
+ * which reads it by an SDP given on stdin and writes whatever `outputArgs` say. Shared by the recorder
+ * and the media taps.
+ */
+export async function rtpToFfmpeg(router: types.Router, producer: types.Producer, outputArgs: string[], stdout: 'pipe' | 'ignore'): Promise<FfmpegLeg> {
+  const port = await freeUdpPort();
+  const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+  await transport.connect({ ip: '127.0.0.1', port });
+  const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities, paused: true });
+  const ffmpeg = spawn(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-nostdin', '-protocol_whitelist', 'pipe,udp,rtp', '-fflags', '+genpts', '-f', 'sdp', '-i', 'pipe:0', ...outputArgs],
+    { stdio: ['pipe', stdout, 'pipe'] },
+  );
+  let stderr = '';
+  ffmpeg.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    ffmpeg.once('error', (err) => resolve({ code: null, stderr: err.message }));
+    ffmpeg.once('exit', (code) => resolve({ code, stderr }));
+  });
+  ffmpeg.stdin!.end(sdpFor(consumer, port));
+  // ffmpeg opens its UDP socket after reading the SDP; media sent before that would be refused.
+  await new Promise((r) => setTimeout(r, 300));
+  await consumer.resume();
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      // SIGINT while media still flows lets ffmpeg write its trailer (a playable file) and exit at
+      // once; SIGKILL if it does not finish. The transport goes last.
+      ffmpeg.kill('SIGINT');
+      const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
+      transport.close();
+    })();
+    return stopping;
+  };
+  transport.observer.once('close', () => void stop());
+  return { ffmpeg, consumer, stop, exited };
+}

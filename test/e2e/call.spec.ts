@@ -1,0 +1,81 @@
+import { expect, test, type Page } from '@playwright/test';
+import { asAdmin, createAgent, createKiosk } from './admin-api.js';
+
+async function framesDecoded(page: Page): Promise<number> {
+  return Number(await page.getByTestId('quality').getAttribute('data-frames-decoded'));
+}
+
+/** Video frames arrive and keep arriving: the count is above zero and grows. */
+async function expectFramesFlowing(page: Page): Promise<void> {
+  await expect.poll(() => framesDecoded(page), { timeout: 20_000 }).toBeGreaterThan(0);
+  const before = await framesDecoded(page);
+  await expect.poll(() => framesDecoded(page), { timeout: 10_000 }).toBeGreaterThan(before + 5);
+}
+
+test('a kiosk customer and an agent hold a video call through the appliance, chat, mute and end it', async ({ browser, request }) => {
+  test.setTimeout(90_000);
+  const token = await createKiosk(request, 'Video kiosk');
+  await createAgent(request, 'video.agent', 'video agent password', 'Lin Wei');
+
+  const kioskContext = await browser.newContext();
+  await kioskContext.addInitScript({
+    content: `localStorage.setItem('branchline.kioskToken', ${JSON.stringify(token)}); localStorage.setItem('branchline.kioskLanguage', 'en');`,
+  });
+  const kiosk = await kioskContext.newPage();
+  await kiosk.goto('/kiosk');
+  await expect(kiosk.getByText('Kiosk: Video kiosk')).toBeVisible();
+
+  const agentContext = await browser.newContext();
+  const agent = await agentContext.newPage();
+  await agent.goto('/agent');
+  await agent.getByLabel('Username').fill('video.agent');
+  await agent.getByLabel('Password').fill('video agent password');
+  await agent.getByRole('button', { name: 'Sign in' }).click();
+  await agent.getByRole('radio', { name: 'Available' }).click();
+  await expect(agent.getByText('No customers waiting.')).toBeVisible();
+
+  await kiosk.getByRole('button', { name: /Talk to an agent/ }).click();
+  await expect(kiosk.getByTestId('queue-position')).toHaveText('You are number 1 in line');
+  await expect(agent.getByTestId('queue')).toContainText('Video kiosk');
+  await agent.getByRole('button', { name: 'Accept next customer' }).click();
+
+  await expect(kiosk.getByText('Lin Wei')).toBeVisible();
+  await expect(agent.getByText('Video kiosk')).toBeVisible();
+  await expectFramesFlowing(kiosk);
+  await expectFramesFlowing(agent);
+
+  // The SFU itself forwarded both directions, audio and video.
+  const admin = await asAdmin(request);
+  const calls = (await (await admin.get('/api/calls')).json()) as { calls: { id: string; endedAt: string | null }[] };
+  const live = calls.calls.find((c) => c.endedAt === null)!;
+  const media = (await (await admin.get(`/api/calls/${live.id}/media`)).json()) as { consumerBytes: Record<string, Record<string, number>> };
+  for (const role of ['customer', 'agent']) {
+    expect(media.consumerBytes[role]!.audio).toBeGreaterThan(0);
+    expect(media.consumerBytes[role]!.video).toBeGreaterThan(0);
+  }
+
+  await kiosk.getByPlaceholder('Type a message…').fill('Hello, I lost my card');
+  await kiosk.getByRole('button', { name: 'Send' }).click();
+  await expect(agent.getByTestId('chat')).toContainText('Hello, I lost my card');
+  await agent.getByPlaceholder('Message to the customer…').fill('I can block it for you right away');
+  await agent.getByRole('button', { name: 'Send' }).click();
+  await expect(kiosk.getByTestId('chat')).toContainText('I can block it for you right away');
+
+  await agent.getByRole('button', { name: 'Mute' }).click();
+  await expect(kiosk.getByText('Agent muted')).toBeVisible();
+  await agent.getByRole('button', { name: 'Unmute' }).click();
+  await expect(kiosk.getByText('Agent muted')).toHaveCount(0);
+  await kiosk.getByRole('button', { name: 'Camera off' }).click();
+  await expect(agent.getByText('Customer camera off')).toBeVisible();
+
+  await agent.getByRole('button', { name: 'End call' }).click();
+  await expect(agent.getByTestId('call-ended')).toHaveText('You ended the call.');
+  await expect(kiosk.getByTestId('call-ended')).toHaveText('The agent ended the call. Thank you for visiting.');
+
+  const record = (await (await admin.get(`/api/calls/${live.id}`)).json()) as { call: Record<string, unknown> };
+  expect(record.call).toMatchObject({ endReason: 'agent-ended', chat: [{ from: 'customer', text: 'Hello, I lost my card' }, { from: 'agent', text: 'I can block it for you right away' }] });
+  expect(Date.parse(record.call.answeredAt as string)).toBeGreaterThanOrEqual(Date.parse(record.call.requestedAt as string));
+  expect(Date.parse(record.call.endedAt as string)).toBeGreaterThan(Date.parse(record.call.answeredAt as string));
+  await kioskContext.close();
+  await agentContext.close();
+});

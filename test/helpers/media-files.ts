@@ -1,0 +1,22 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where the browser tests' fake camera and microphone files live (Chromium reads them at launch). */
+export const FAKE_MEDIA_DIR = join(tmpdir(), 'branchline-fake-media');
+export const FAKE_VIDEO = join(FAKE_MEDIA_DIR, 'camera.y4m');
+export const FAKE_AUDIO = join(FAKE_MEDIA_DIR, 'microphone.wav');
+
+/** Makes a moving test picture with ffmpeg and a spoken sentence with espeak-ng, once. */
+export function makeFakeMedia(): void {
+  mkdirSync(FAKE_MEDIA_DIR, { recursive: true });
+  if (!existsSync(FAKE_VIDEO)) {
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-t', '4', '-pix_fmt', 'yuv420p', `${FAKE_VIDEO}.tmp.y4m`]);
+    execFileSync('mv', [`${FAKE_VIDEO}.tmp.y4m`, FAKE_VIDEO]);
+  }
+  if (!existsSync(FAKE_AUDIO)) {
+    execFileSync('espeak-ng', ['-w', `${FAKE_AUDIO}.tmp.wav`, 'Hello, I lost my credit card yesterday and I would like to block it, please.']);
+    execFileSync('mv', [`${FAKE_AUDIO}.tmp.wav`, FAKE_AUDIO]);
+  }
+}
