@@ -25,6 +25,7 @@ export interface Appliance {
   media: MediaWorkers;
   mqtt: MqttLink;
   accounts: Accounts;
+  calls: Calls;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -122,7 +123,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     // Last, so that a start that fails earlier never creates passwords nobody saw.
     const firstStartCredentials = await createFirstStartAccounts(accounts);
 
-    return { app, bus, store, media, mqtt, accounts, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
