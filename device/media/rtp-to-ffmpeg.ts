@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import type { types } from 'mediasoup';
 
 export interface FfmpegLeg {
@@ -20,6 +21,18 @@ async function freeUdpPort(): Promise<number> {
       socket.close(() => resolve(port));
     });
   });
+}
+
+/** Waits until some process has bound UDP `port` on 127.0.0.1 (Linux: /proc/net/udp), or the timeout passes. */
+async function udpPortBound(port: number, timeoutMs: number): Promise<boolean> {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const table = await readFile('/proc/net/udp', 'utf8').catch(() => '');
+    if (table.includes(` ${local} `)) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
 }
 
 function sdpFor(consumer: types.Consumer, port: number): string {
@@ -46,8 +59,8 @@ function sdpFor(consumer: types.Consumer, port: number): string {
  */
 export async function rtpToFfmpeg(router: types.Router, producer: types.Producer, outputArgs: string[], stdout: 'pipe' | 'ignore'): Promise<FfmpegLeg> {
   const port = await freeUdpPort();
-  const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
-  await transport.connect({ ip: '127.0.0.1', port });
+  const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+  await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
   const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities, paused: true });
   const ffmpeg = spawn(
     'ffmpeg',
@@ -63,16 +76,18 @@ export async function rtpToFfmpeg(router: types.Router, producer: types.Producer
     ffmpeg.once('exit', (code) => resolve({ code, stderr }));
   });
   ffmpeg.stdin!.end(sdpFor(consumer, port));
-  // ffmpeg opens its UDP socket after reading the SDP; media sent before that would be refused.
+  // ffmpeg opens its UDP socket only after it has read the SDP; media sent before that would be refused
+  // and the first packets, which ffmpeg needs to recognise the stream, lost.
   await new Promise((r) => setTimeout(r, 300));
   await consumer.resume();
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      // SIGINT while media still flows lets ffmpeg write its trailer (a playable file) and exit at
-      // once; SIGKILL if it does not finish. The transport goes last.
+      // SIGINT lets ffmpeg write its trailer and exit. While no packets arrive (a muted or silent
+      // source) ffmpeg 5 does not notice it, so SIGKILL follows; outputs are written packet by packet
+      // (-flush_packets) so that loses at most the trailer. The transport goes last.
       ffmpeg.kill('SIGINT');
-      const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), 3000);
+      const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), 1500);
       await exited;
       clearTimeout(timer);
       transport.close();

@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { asAdmin, createAgent, createKiosk } from './admin-api.js';
 
@@ -75,7 +76,20 @@ test('a kiosk customer and an agent hold a video call through the appliance, cha
   const record = (await (await admin.get(`/api/calls/${live.id}`)).json()) as { call: Record<string, unknown> };
   expect(record.call).toMatchObject({ endReason: 'agent-ended', chat: [{ from: 'customer', text: 'Hello, I lost my card' }, { from: 'agent', text: 'I can block it for you right away' }] });
   expect(Date.parse(record.call.answeredAt as string)).toBeGreaterThanOrEqual(Date.parse(record.call.requestedAt as string));
-  expect(Date.parse(record.call.endedAt as string)).toBeGreaterThan(Date.parse(record.call.answeredAt as string));
+  const callSeconds = (Date.parse(record.call.endedAt as string) - Date.parse(record.call.answeredAt as string)) / 1000;
+  expect(callSeconds).toBeGreaterThan(3);
+
+  // The recording: one playable Opus file, customer and agent each on a channel with sound, as long as the call.
+  await expect.poll(async () => ((await (await admin.get(`/api/calls/${live.id}`)).json()) as { call: { recording: string | null } }).call.recording, { timeout: 15_000 }).not.toBeNull();
+  const file = ((await (await admin.get(`/api/calls/${live.id}`)).json()) as { call: { recording: string } }).call.recording;
+  const probe = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file]).toString());
+  expect(probe.streams[0]).toMatchObject({ codec_name: 'opus', channels: 2 });
+  expect(Math.abs(Number(probe.format.duration) - callSeconds)).toBeLessThan(3);
+  for (const channel of ['FL', 'FR']) {
+    // volumedetect reports on stderr.
+    const stats = spawnSync('ffmpeg', ['-v', 'info', '-i', file, '-af', `pan=mono|c0=${channel},volumedetect`, '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
+    expect(Number(/max_volume: (-?[\d.]+) dB/.exec(stats)?.[1] ?? -91)).toBeGreaterThan(-40);
+  }
   await kioskContext.close();
   await agentContext.close();
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFakeMedia } from '../helpers/media-files.js';
@@ -25,6 +25,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   return async () => {
     appliance.child.kill('SIGTERM');
     await appliance.exited;
+    // Kept for reading when a browser test fails.
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync(join('test-results', 'appliance.log'), appliance.output());
     rmSync(dataDir, { recursive: true, force: true });
   };
 }

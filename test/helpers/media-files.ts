@@ -16,7 +16,9 @@ export function makeFakeMedia(): void {
     execFileSync('mv', [`${FAKE_VIDEO}.tmp.y4m`, FAKE_VIDEO]);
   }
   if (!existsSync(FAKE_AUDIO)) {
-    execFileSync('espeak-ng', ['-w', `${FAKE_AUDIO}.tmp.wav`, 'Hello, I lost my credit card yesterday and I would like to block it, please.']);
+    // A sentence repeated for a minute: Chromium plays the file once, and a call must not fall silent.
+    execFileSync('espeak-ng', ['-w', `${FAKE_AUDIO}.one.wav`, 'Hello, I lost my credit card yesterday and I would like to block it, please.']);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '12', '-i', `${FAKE_AUDIO}.one.wav`, '-ar', '48000', '-ac', '1', `${FAKE_AUDIO}.tmp.wav`]);
     execFileSync('mv', [`${FAKE_AUDIO}.tmp.wav`, FAKE_AUDIO]);
   }
 }
