@@ -33,7 +33,7 @@ async function agent(): Promise<WsClient> {
 }
 
 beforeAll(async () => {
-  appliance = await startTestAppliance({ BRANCHLINE_CALL_RECONNECT_SECONDS: '2', BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1' });
+  appliance = await startTestAppliance({ BRANCHLINE_CALL_RECONNECT_SECONDS: '2', BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1', BRANCHLINE_MEDIA_WORKERS: '2' });
   await appliance.app.listen({ port: 0, host: '127.0.0.1' });
   url = `ws://127.0.0.1:${(appliance.app.server.address() as AddressInfo).port}/ws`;
   const admin = new TestClient(appliance, '198.51.100.199');
@@ -148,6 +148,27 @@ describe('signalling requests', () => {
     back.close();
     expect(await a.next((f) => f.type === 'callEnded', 6000)).toMatchObject({ callId, reason: 'customer-lost' });
     expect(appliance.calls.record(callId)!.endReason).toBe('customer-lost');
+    a.close();
+  });
+
+  it('moves a call whose mediasoup worker dies to another worker, and both sides rejoin it', async () => {
+    agentCookie = await agentSession('ws.agent3');
+    const k = await kiosk();
+    const a = await agent();
+    await k.request('requestAgent', { lang: 'en' });
+    const callId = ((await a.request('acceptNext')).data as { callId: string }).callId;
+    await k.next((f) => f.type === 'callStarted');
+    await a.next((f) => f.type === 'callStarted');
+    const before = appliance.calls.activeCalls().find((c) => c.id === callId)!.media.workerPid;
+
+    process.kill(before, 'SIGKILL');
+    expect(await k.next((f) => f.type === 'callStarted', 10_000)).toMatchObject({ callId, resumed: true });
+    expect(await a.next((f) => f.type === 'callStarted', 10_000)).toMatchObject({ callId, resumed: true });
+    const after = appliance.calls.activeCalls().find((c) => c.id === callId)!.media.workerPid;
+    expect(after).not.toBe(before);
+    expect(((await k.request('createTransport')).data as { id: string }).id).toBeTruthy();
+    await a.request('endCall');
+    k.close();
     a.close();
   });
 
