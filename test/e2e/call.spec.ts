@@ -1,38 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { asAdmin, createAgent, createKiosk } from './admin-api.js';
-
-async function framesDecoded(page: Page): Promise<number> {
-  return Number(await page.getByTestId('quality').getAttribute('data-frames-decoded'));
-}
-
-/** Video frames arrive and keep arriving: the count is above zero and grows. */
-async function expectFramesFlowing(page: Page): Promise<void> {
-  await expect.poll(() => framesDecoded(page), { timeout: 20_000 }).toBeGreaterThan(0);
-  const before = await framesDecoded(page);
-  await expect.poll(() => framesDecoded(page), { timeout: 10_000 }).toBeGreaterThan(before + 5);
-}
+import { expectFramesFlowing, openAvailableAgent, openKiosk } from './call-helpers.js';
 
 test('a kiosk customer and an agent hold a video call through the appliance, chat, mute and end it', async ({ browser, request }) => {
   test.setTimeout(90_000);
   const token = await createKiosk(request, 'Video kiosk');
   await createAgent(request, 'video.agent', 'video agent password', 'Lin Wei');
 
-  const kioskContext = await browser.newContext();
-  await kioskContext.addInitScript({
-    content: `localStorage.setItem('branchline.kioskToken', ${JSON.stringify(token)}); localStorage.setItem('branchline.kioskLanguage', 'en');`,
-  });
-  const kiosk = await kioskContext.newPage();
-  await kiosk.goto('/kiosk');
+  const { context: kioskContext, page: kiosk } = await openKiosk(browser, token);
   await expect(kiosk.getByText('Kiosk: Video kiosk')).toBeVisible();
 
-  const agentContext = await browser.newContext();
-  const agent = await agentContext.newPage();
-  await agent.goto('/agent');
-  await agent.getByLabel('Username').fill('video.agent');
-  await agent.getByLabel('Password').fill('video agent password');
-  await agent.getByRole('button', { name: 'Sign in' }).click();
-  await agent.getByRole('radio', { name: 'Available' }).click();
+  const { context: agentContext, page: agent } = await openAvailableAgent(browser, 'video.agent', 'video agent password');
   await expect(agent.getByText('No customers waiting.')).toBeVisible();
 
   await kiosk.getByRole('button', { name: /Talk to an agent/ }).click();

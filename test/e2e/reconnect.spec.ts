@@ -1,16 +1,7 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { createAgent, createKiosk } from './admin-api.js';
-
-async function framesDecoded(page: Page): Promise<number> {
-  return Number(await page.getByTestId('quality').getAttribute('data-frames-decoded'));
-}
-
-async function expectFramesFlowing(page: Page): Promise<void> {
-  await expect.poll(() => framesDecoded(page), { timeout: 20_000 }).toBeGreaterThan(0);
-  const before = await framesDecoded(page);
-  await expect.poll(() => framesDecoded(page), { timeout: 15_000 }).toBeGreaterThan(before + 5);
-}
+import { expectFramesFlowing, openAvailableAgent, openKiosk } from './call-helpers.js';
 
 test('a kiosk whose connection to the appliance drops for a few seconds rejoins the same call by itself', async ({ browser, request, baseURL }) => {
   test.setTimeout(120_000);
@@ -19,21 +10,10 @@ test('a kiosk whose connection to the appliance drops for a few seconds rejoins 
   const token = await createKiosk(request, 'Flaky kiosk');
   await createAgent(request, 'steady.agent', 'steady agent password', 'Chen Jie');
 
-  const kioskContext = await browser.newContext();
-  await kioskContext.addInitScript({
-    content: `localStorage.setItem('branchline.kioskToken', ${JSON.stringify(token)}); localStorage.setItem('branchline.kioskLanguage', 'en');`,
-  });
-  const kiosk = await kioskContext.newPage();
-  await kiosk.goto(`http://127.0.0.1:${link.port}/kiosk`);
+  const { context: kioskContext, page: kiosk } = await openKiosk(browser, token, `http://127.0.0.1:${link.port}/kiosk`);
   await expect(kiosk.getByText('Kiosk: Flaky kiosk')).toBeVisible();
 
-  const agentContext = await browser.newContext();
-  const agent = await agentContext.newPage();
-  await agent.goto('/agent');
-  await agent.getByLabel('Username').fill('steady.agent');
-  await agent.getByLabel('Password').fill('steady agent password');
-  await agent.getByRole('button', { name: 'Sign in' }).click();
-  await agent.getByRole('radio', { name: 'Available' }).click();
+  const { context: agentContext, page: agent } = await openAvailableAgent(browser, 'steady.agent', 'steady agent password');
 
   await kiosk.getByRole('button', { name: /Talk to an agent/ }).click();
   await agent.getByRole('button', { name: 'Accept next customer' }).click();

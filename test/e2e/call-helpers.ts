@@ -1,0 +1,35 @@
+import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+
+export async function framesDecoded(page: Page): Promise<number> {
+  return Number(await page.getByTestId('quality').getAttribute('data-frames-decoded'));
+}
+
+/** Video frames arrive and keep arriving: the decoded count is above zero and grows. */
+export async function expectFramesFlowing(page: Page): Promise<void> {
+  await expect.poll(() => framesDecoded(page), { timeout: 20_000 }).toBeGreaterThan(0);
+  const before = await framesDecoded(page);
+  await expect.poll(() => framesDecoded(page), { timeout: 15_000 }).toBeGreaterThan(before + 5);
+}
+
+/** A kiosk browser already registered with `token`, in English, at `url` (the appliance, or a link to it). */
+export async function openKiosk(browser: Browser, token: string, url = '/kiosk'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  await context.addInitScript({
+    content: `localStorage.setItem('branchline.kioskToken', ${JSON.stringify(token)}); localStorage.setItem('branchline.kioskLanguage', 'en');`,
+  });
+  const page = await context.newPage();
+  await page.goto(url);
+  return { context, page };
+}
+
+/** An agent browser signed in and available for calls. */
+export async function openAvailableAgent(browser: Browser, username: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/agent');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('radio', { name: 'Available' }).click();
+  return { context, page };
+}
