@@ -5,7 +5,7 @@ import type { EventBus } from '../bus.js';
 import { CallMedia, CallMediaError, CallRecorder, otherRole, type MediaKind, type MediaWorkers, type PeerRole, type RtcSettings, type TransportInfo } from '../media/index.js';
 import type { Presence } from '../routing/index.js';
 import type { CallRecord, ChatMessage, EndReason, Language, Store } from '../store/index.js';
-import type { CallEvent, CallNotifier, Party } from './messages.js';
+import { partyKey, type CallEvent, type CallNotifier, type Party } from './messages.js';
 
 export interface CallsOptions {
   reconnectSeconds: number;
@@ -49,6 +49,8 @@ export class Calls {
   private notifier: CallNotifier | null = null;
   private readonly queue: Waiting[] = [];
   private readonly active = new Map<string, Active>();
+  /** The end of a call, kept for a side that was away when it ended, to tell it when it comes back. */
+  private readonly missedEnds = new Map<string, CallEvent>();
 
   constructor(
     private readonly store: Store,
@@ -74,7 +76,7 @@ export class Calls {
   }
 
   private sendRole(call: Active, role: PeerRole, event: CallEvent): void {
-    this.send(role === 'customer' ? { kind: 'kiosk', kioskId: call.kioskId } : { kind: 'agent', userId: call.agentId }, event);
+    this.send(partyOf(call, role), event);
   }
 
   private callOf(party: Party): { call: Active; role: PeerRole } | null {
@@ -198,6 +200,7 @@ export class Calls {
       routerRtpCapabilities: call.media.rtpCapabilities,
       producers: call.media.producers(otherRole(role)).map((p) => ({ producerId: p.id, kind: p.kind, paused: p.paused })),
       chat: [...chat],
+      graceSeconds: this.options.reconnectSeconds,
     });
   }
 
@@ -286,8 +289,11 @@ export class Calls {
       r.endReason = reason;
     });
     if (this.presence.get(call.agentId).state === 'busy') this.presence.set(call.agentId, 'wrap-up');
-    this.sendRole(call, 'customer', { type: 'callEnded', callId: call.id, reason });
-    this.sendRole(call, 'agent', { type: 'callEnded', callId: call.id, reason });
+    for (const role of ['customer', 'agent'] as const) {
+      const event: CallEvent = { type: 'callEnded', callId: call.id, reason };
+      if (call.connected[role]) this.sendRole(call, role, event);
+      else this.missedEnds.set(partyKey(partyOf(call, role)), event);
+    }
     this.bus.emit('call.ended', { callId: call.id, reason, at: endedAt });
     this.log.info({ callId: call.id, reason }, 'call ended');
     const recording = await stopping;
@@ -312,6 +318,11 @@ export class Calls {
 
   /** A kiosk or agent connection authenticated: if it was in a call, it takes its place again. */
   connected(party: Party): void {
+    const missed = this.missedEnds.get(partyKey(party));
+    if (missed) {
+      this.missedEnds.delete(partyKey(party));
+      this.send(party, missed);
+    }
     const waiting = party.kind === 'kiosk' ? this.queue.find((w) => w.kioskId === party.kioskId) : undefined;
     if (waiting?.lostTimer) {
       clearTimeout(waiting.lostTimer);
@@ -367,4 +378,8 @@ export class Calls {
     for (const call of [...this.active.values()]) await this.finish(call, 'shutdown');
     for (const waiting of [...this.queue]) await this.cancel(waiting.kioskId);
   }
+}
+
+function partyOf(call: { kioskId: string; agentId: string }, role: PeerRole): Party {
+  return role === 'customer' ? { kind: 'kiosk', kioskId: call.kioskId } : { kind: 'agent', userId: call.agentId };
 }

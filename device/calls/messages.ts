@@ -14,6 +14,8 @@ export type CallEvent =
       routerRtpCapabilities: unknown;
       producers: { producerId: string; kind: MediaKind; paused: boolean }[];
       chat: ChatMessage[];
+      /** How long the appliance holds the call for a side whose connection dropped. */
+      graceSeconds: number;
     }
   | { type: 'newProducer'; producerId: string; kind: MediaKind; paused: boolean }
   | { type: 'producerPaused'; producerId: string; kind: MediaKind; paused: boolean }
@@ -23,6 +25,11 @@ export type CallEvent =
   | { type: 'callEnded'; callId: string; reason: EndReason };
 
 export type Party = { kind: 'kiosk'; kioskId: string } | { kind: 'agent'; userId: string };
+
+/** One string per party, for maps keyed by who is connected. */
+export function partyKey(party: Party): string {
+  return party.kind === 'kiosk' ? `kiosk:${party.kioskId}` : `agent:${party.userId}`;
+}
 
 /** How the call service reaches the people in it; the signalling server implements it. */
 export interface CallNotifier {

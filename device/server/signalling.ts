@@ -2,7 +2,7 @@ import type { WebSocket } from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Accounts } from '../accounts/index.js';
-import { CallError, type CallEvent, type CallNotifier, type Calls, type Party } from '../calls/index.js';
+import { CallError, partyKey, type CallEvent, type CallNotifier, type Calls, type Party } from '../calls/index.js';
 import type { Presence } from '../routing/index.js';
 import { LANGUAGES } from '../store/index.js';
 import { sessionToken } from './auth.js';
@@ -36,10 +36,6 @@ const kioskAuth = z.strictObject({ type: z.literal('auth'), kioskToken: z.string
 
 const KIOSK_ONLY = new Set(['requestAgent', 'cancelRequest']);
 const AGENT_ONLY = new Set(['acceptNext']);
-
-function partyKey(party: Party): string {
-  return party.kind === 'kiosk' ? `kiosk:${party.kioskId}` : `agent:${party.userId}`;
-}
 
 /**
  * The WebSocket signalling endpoint at /ws. Agents authenticate with their session cookie at the

@@ -22,7 +22,7 @@ test('a kiosk whose connection to the appliance drops for a few seconds rejoins 
 
   await link.cut();
   await expect(agent.getByText('The customer lost the connection; the call is held for them…')).toBeVisible({ timeout: 15_000 });
-  await expect(kiosk.getByText(/Connection lost, reconnecting/)).toBeVisible();
+  await expect(kiosk.getByText('Connection lost; reconnecting, please wait…')).toBeVisible();
   await kiosk.waitForTimeout(4000);
   await link.restore();
 

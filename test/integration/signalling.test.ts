@@ -148,6 +148,10 @@ describe('signalling requests', () => {
     back.close();
     expect(await a.next((f) => f.type === 'callEnded', 6000)).toMatchObject({ callId, reason: 'customer-lost' });
     expect(appliance.calls.record(callId)!.endReason).toBe('customer-lost');
+    // The kiosk was away when its call ended: it is told as soon as it is back.
+    const late = await kiosk();
+    expect(await late.next((f) => f.type === 'callEnded')).toMatchObject({ callId, reason: 'customer-lost' });
+    late.close();
     a.close();
   });
 

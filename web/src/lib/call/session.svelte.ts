@@ -23,6 +23,7 @@ interface CallStarted {
   routerRtpCapabilities: types.RtpCapabilities;
   producers: { producerId: string; kind: 'audio' | 'video'; paused: boolean }[];
   chat: ChatLine[];
+  graceSeconds: number;
 }
 
 const ICE_RESTART_AFTER_MS = 2000;
@@ -56,6 +57,8 @@ export class CallSession {
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private lastFrames = { frames: 0, at: 0 };
   private joining: Promise<void> = Promise.resolve();
+  private graceSeconds = 30;
+  private giveUpTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly signalling: SignallingClient) {}
 
@@ -94,6 +97,7 @@ export class CallSession {
     this.role = started.role;
     this.peerName = started.peerName;
     this.chat = started.chat;
+    this.graceSeconds = started.graceSeconds;
     this.peerConnected = true;
     this.device = new Device();
     await this.device.load({ routerRtpCapabilities: started.routerRtpCapabilities });
@@ -181,6 +185,15 @@ export class CallSession {
     await this.signalling.request('setProducerPaused', { producerId: producer.id, paused });
   }
 
+  /**
+   * Follows this side's link to the appliance. If it stays down past the appliance's grace period the
+   * call is over there too, so `giveUp` ends it here without waiting for a message that cannot arrive.
+   */
+  connectionChanged(connected: boolean, giveUp: () => void): void {
+    if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = connected ? null : setTimeout(giveUp, (this.graceSeconds + 5) * 1000);
+  }
+
   async toggleMic(): Promise<void> {
     this.micOn = !this.micOn;
     await this.setPaused('audio', !this.micOn);
@@ -243,6 +256,7 @@ export class CallSession {
   /** Everything stops: the call is over. */
   close(): void {
     if (this.statsTimer) clearInterval(this.statsTimer);
+    if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
     this.teardownTransports();
     for (const track of this.localStream?.getTracks() ?? []) track.stop();
     this.localStream = null;
