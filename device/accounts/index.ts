@@ -9,7 +9,7 @@ import { hashPassword, randomPassword, splitToken, UNKNOWN_ACCOUNT_HASH, verifyP
 import type { NewKiosk, NewUser } from './validation.js';
 
 export { AccountError } from './errors.js';
-export { newUserSchema, newKioskSchema, loginSchema, passwordSchema } from './validation.js';
+export { newUserSchema, newKioskSchema, loginSchema } from './validation.js';
 export type { NewUser, NewKiosk } from './validation.js';
 
 /** What may leave the appliance about a user: never the password hash. */

@@ -27,8 +27,4 @@ export class Inquiries {
     this.bus.emit('kiosk.inquiry', { inquiryId: inquiry.id, kioskId, kind: inquiry.kind, lang: inquiry.lang, at: inquiry.createdAt });
     return inquiry;
   }
-
-  count(): number {
-    return this.store.read((d) => d.inquiries.length);
-  }
 }

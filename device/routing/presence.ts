@@ -27,12 +27,4 @@ export class Presence {
     this.bus.emit('agent.presence', { userId, presence: state, at: next.since });
     return next;
   }
-
-  forget(userId: string): void {
-    this.states.delete(userId);
-  }
-
-  all(): AgentPresence[] {
-    return [...this.states.values()];
-  }
 }
