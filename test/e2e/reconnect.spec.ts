@@ -38,3 +38,23 @@ test('a kiosk whose connection to the appliance drops for a few seconds rejoins 
   await agentContext.close();
   await link.cut();
 });
+
+test('a kiosk that stays away past the grace period sees the call end, and so does the agent', async ({ browser, request, baseURL }) => {
+  test.setTimeout(120_000);
+  const link = await TcpProxy.start(Number(new URL(baseURL!).port));
+  const token = await createKiosk(request, 'Lost kiosk');
+  await createAgent(request, 'patient.agent', 'patient agent password', 'Wu Fang');
+  const { context: kioskContext, page: kiosk } = await openKiosk(browser, token, `http://127.0.0.1:${link.port}/kiosk`);
+  await expect(kiosk.getByText('Kiosk: Lost kiosk')).toBeVisible();
+  const { context: agentContext, page: agent } = await openAvailableAgent(browser, 'patient.agent', 'patient agent password');
+  await kiosk.getByRole('button', { name: /Talk to an agent/ }).click();
+  await agent.getByRole('button', { name: 'Accept next customer' }).click();
+  await expectFramesFlowing(agent);
+
+  await link.cut();
+  // The appliance holds the call for 30 s (the e2e appliance's BRANCHLINE_CALL_RECONNECT_SECONDS).
+  await expect(agent.getByTestId('call-ended')).toHaveText("The customer's connection did not come back in time.", { timeout: 45_000 });
+  await expect(kiosk.getByTestId('call-ended')).toHaveText('The connection was lost for too long, so the call has ended.', { timeout: 15_000 });
+  await kioskContext.close();
+  await agentContext.close();
+});

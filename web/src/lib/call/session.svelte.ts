@@ -190,8 +190,13 @@ export class CallSession {
    * call is over there too, so `giveUp` ends it here without waiting for a message that cannot arrive.
    */
   connectionChanged(connected: boolean, giveUp: () => void): void {
-    if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
-    this.giveUpTimer = connected ? null : setTimeout(giveUp, (this.graceSeconds + 5) * 1000);
+    if (connected) {
+      if (this.giveUpTimer) clearTimeout(this.giveUpTimer);
+      this.giveUpTimer = null;
+    } else {
+      // Every failed reconnection attempt reports "down" again; the clock runs from the first.
+      this.giveUpTimer ??= setTimeout(giveUp, (this.graceSeconds + 5) * 1000);
+    }
   }
 
   async toggleMic(): Promise<void> {
