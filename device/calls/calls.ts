@@ -136,7 +136,7 @@ export class Calls {
   }
 
   /** The kiosk gave up waiting (or left and did not come back): the request is recorded as abandoned. */
-  async cancel(kioskId: string): Promise<void> {
+  async cancel(kioskId: string, reason: EndReason = 'abandoned'): Promise<void> {
     const index = this.queue.findIndex((w) => w.kioskId === kioskId);
     if (index < 0) throw new CallError('this kiosk is not waiting');
     const [waiting] = this.queue.splice(index, 1);
@@ -144,10 +144,10 @@ export class Calls {
     const at = new Date().toISOString();
     await this.updateRecord(waiting!.callId, (r) => {
       r.endedAt = at;
-      r.endReason = 'abandoned';
+      r.endReason = reason;
     });
-    this.send({ kind: 'kiosk', kioskId }, { type: 'callEnded', callId: waiting!.callId, reason: 'abandoned' });
-    this.bus.emit('call.ended', { callId: waiting!.callId, reason: 'abandoned', at });
+    this.send({ kind: 'kiosk', kioskId }, { type: 'callEnded', callId: waiting!.callId, reason });
+    this.bus.emit('call.ended', { callId: waiting!.callId, reason, at });
     this.announceQueue();
   }
 
@@ -376,7 +376,7 @@ export class Calls {
 
   async closeAll(): Promise<void> {
     for (const call of [...this.active.values()]) await this.finish(call, 'shutdown');
-    for (const waiting of [...this.queue]) await this.cancel(waiting.kioskId);
+    for (const waiting of [...this.queue]) await this.cancel(waiting.kioskId, 'shutdown');
   }
 }
 
