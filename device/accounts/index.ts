@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { EventBus } from '../bus.js';
-import type { KioskRecord, Language, Role, Store, UserRecord } from '../store/index.js';
+import type { KioskRecord, Role, Store, UserRecord } from '../store/index.js';
 import { AccountError } from './errors.js';
 import { randomSecret, sameSecret, sha256 } from '../crypto.js';
 import { hashPassword, randomPassword, splitToken, UNKNOWN_ACCOUNT_HASH, verifyPassword } from './secrets.js';

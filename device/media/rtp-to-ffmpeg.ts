@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFile } from 'node:fs/promises';
 import type { types } from 'mediasoup';
 
 export interface FfmpegLeg {
@@ -21,18 +20,6 @@ async function freeUdpPort(): Promise<number> {
       socket.close(() => resolve(port));
     });
   });
-}
-
-/** Waits until some process has bound UDP `port` on 127.0.0.1 (Linux: /proc/net/udp), or the timeout passes. */
-async function udpPortBound(port: number, timeoutMs: number): Promise<boolean> {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const table = await readFile('/proc/net/udp', 'utf8').catch(() => '');
-    if (table.includes(` ${local} `)) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
 }
 
 function sdpFor(consumer: types.Consumer, port: number): string {

@@ -1,23 +1,29 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Browser } from '@playwright/test';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { createAgent, createKiosk } from './admin-api.js';
 import { expectFramesFlowing, openAvailableAgent, openKiosk } from './call-helpers.js';
 
+/**
+ * A call in progress between a kiosk that reaches the appliance through a link the test can cut and an
+ * agent connected directly, with pictures reaching the agent.
+ */
+async function callOverCuttableLink(browser: Browser, request: APIRequestContext, baseURL: string, kioskName: string, agent: { username: string; name: string }) {
+  const link = await TcpProxy.start(Number(new URL(baseURL).port));
+  const token = await createKiosk(request, kioskName);
+  const password = `${agent.username} password`;
+  await createAgent(request, agent.username, password, agent.name);
+  const kiosk = await openKiosk(browser, token, `http://127.0.0.1:${link.port}/kiosk`);
+  await expect(kiosk.page.getByText(`Kiosk: ${kioskName}`)).toBeVisible();
+  const agentSide = await openAvailableAgent(browser, agent.username, password);
+  await kiosk.page.getByRole('button', { name: /Talk to an agent/ }).click();
+  await agentSide.page.getByRole('button', { name: 'Accept next customer' }).click();
+  await expectFramesFlowing(agentSide.page);
+  return { link, kioskContext: kiosk.context, kiosk: kiosk.page, agentContext: agentSide.context, agent: agentSide.page };
+}
+
 test('a kiosk whose connection to the appliance drops for a few seconds rejoins the same call by itself', async ({ browser, request, baseURL }) => {
   test.setTimeout(120_000);
-  // The kiosk reaches the appliance through a link the test can cut.
-  const link = await TcpProxy.start(Number(new URL(baseURL!).port));
-  const token = await createKiosk(request, 'Flaky kiosk');
-  await createAgent(request, 'steady.agent', 'steady agent password', 'Chen Jie');
-
-  const { context: kioskContext, page: kiosk } = await openKiosk(browser, token, `http://127.0.0.1:${link.port}/kiosk`);
-  await expect(kiosk.getByText('Kiosk: Flaky kiosk')).toBeVisible();
-
-  const { context: agentContext, page: agent } = await openAvailableAgent(browser, 'steady.agent', 'steady agent password');
-
-  await kiosk.getByRole('button', { name: /Talk to an agent/ }).click();
-  await agent.getByRole('button', { name: 'Accept next customer' }).click();
-  await expectFramesFlowing(agent);
+  const { link, kioskContext, kiosk, agentContext, agent } = await callOverCuttableLink(browser, request, baseURL!, 'Flaky kiosk', { username: 'steady.agent', name: 'Chen Jie' });
   await expectFramesFlowing(kiosk);
 
   await link.cut();
@@ -41,15 +47,7 @@ test('a kiosk whose connection to the appliance drops for a few seconds rejoins 
 
 test('a kiosk that stays away past the grace period sees the call end, and so does the agent', async ({ browser, request, baseURL }) => {
   test.setTimeout(120_000);
-  const link = await TcpProxy.start(Number(new URL(baseURL!).port));
-  const token = await createKiosk(request, 'Lost kiosk');
-  await createAgent(request, 'patient.agent', 'patient agent password', 'Wu Fang');
-  const { context: kioskContext, page: kiosk } = await openKiosk(browser, token, `http://127.0.0.1:${link.port}/kiosk`);
-  await expect(kiosk.getByText('Kiosk: Lost kiosk')).toBeVisible();
-  const { context: agentContext, page: agent } = await openAvailableAgent(browser, 'patient.agent', 'patient agent password');
-  await kiosk.getByRole('button', { name: /Talk to an agent/ }).click();
-  await agent.getByRole('button', { name: 'Accept next customer' }).click();
-  await expectFramesFlowing(agent);
+  const { link, kioskContext, kiosk, agentContext, agent } = await callOverCuttableLink(browser, request, baseURL!, 'Lost kiosk', { username: 'patient.agent', name: 'Wu Fang' });
 
   await link.cut();
   // The appliance holds the call for 30 s (the e2e appliance's BRANCHLINE_CALL_RECONNECT_SECONDS).

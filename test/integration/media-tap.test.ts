@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { types } from 'mediasoup';
 import { EventBus } from '../../device/bus.js';
 import { CallRecorder, MEDIA_CODECS, MediaWorkers, tapProducer, type TapFrame } from '../../device/media/index.js';
-import { ffmpegSource, type RtpSource } from '../helpers/rtp-source.js';
+import { ffmpegSource } from '../helpers/rtp-source.js';
 
 const log = pino({ level: 'silent' });
 let workers: MediaWorkers;
