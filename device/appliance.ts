@@ -8,7 +8,7 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings } from './media/index.js';
-import { Inquiries, Presence } from './routing/index.js';
+import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
 
@@ -26,15 +26,25 @@ export interface Appliance {
   mqtt: MqttLink;
   accounts: Accounts;
   calls: Calls;
+  router: Router;
+  customers: Customers;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
 }
 
 const DEMO_AGENTS = [
-  { username: 'agent.chen', displayName: '陳雅婷 Chen Ya-ting', language: 'zh-Hant', skillGroups: ['finance', 'general'] },
-  { username: 'agent.lee', displayName: 'Daniel Lee', language: 'en', skillGroups: ['e-commerce', 'tech-support'] },
+  { username: 'agent.chen', displayName: '陳雅婷 Chen Ya-ting', language: 'zh-Hant', skillGroups: ['accounts', 'cards', 'loans', 'insurance', 'investment', 'fraud', 'general', 'vip'] },
+  { username: 'agent.lee', displayName: 'Daniel Lee', language: 'en', skillGroups: ['orders', 'logistics', 'aftersales', 'payments', 'education', 'general'] },
 ] as const;
+
+/** Demo customers for trying identification at the kiosk (listed in the README); numbers are not real. */
+const DEMO_CUSTOMERS: NewCustomer[] = [
+  { name: '王大明 Wang Da-ming', tier: 'vip', cardNumber: '4000001234567899', phone: '0912345678' },
+  { name: 'Alex Chan', tier: 'standard', cardNumber: '4000009876543210', phone: '91234567' },
+];
+
+const LEXICON_FILE = new URL('../models/intent/escalation.json', import.meta.url);
 
 /** Wires store, media, MQTT and HTTP together. Does not listen: the caller decides where. */
 export async function startAppliance(config: Config, log: Logger): Promise<Appliance> {
@@ -76,6 +86,14 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     mqtt.onStatus((connected) => bus.emit('mqtt.status', { connected, at: new Date().toISOString() }));
     if (broker) await mqtt.waitConnected(5000);
 
+    const intentModel = await loadIntentModel(config.intentModelDir);
+    log.info({ labels: intentModel.labels.size, trainedAt: intentModel.manifest.trainedAt }, 'intent model loaded');
+    const customers = new Customers(store);
+    const router = new Router(store, bus, intentModel, new EscalationLexicon(LEXICON_FILE.pathname), customers, {
+      clarifyBelow: config.routingClarifyBelow,
+      clarifyOptionFloor: 0.05,
+      fallbackSkill: config.routingFallbackSkill,
+    });
     const presence = new Presence(bus);
     const recordingsDir = join(config.dataDir, 'recordings');
     const calls = new Calls(
@@ -86,9 +104,12 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       {
         kiosk: (id) => accounts.getKiosk(id)?.name ?? 'kiosk',
         agent: (id) => accounts.getUser(id)?.displayName ?? 'agent',
+        agentSkills: (id) => accounts.getUser(id)?.skillGroups ?? [],
+        route: (kioskId, sessionId) => router.queueRoute(kioskId, sessionId),
       },
       {
         reconnectSeconds: config.callReconnectSeconds,
+        queue: { overflowAfterMs: config.routingOverflowSeconds * 1000, fallbackSkill: config.routingFallbackSkill, vipSkill: config.routingVipSkill },
         recordingsDir,
         rtc: { listenIp: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress ?? defaultAnnouncedAddress(config.rtcListenIp), minPort: config.rtcMinPort, maxPort: config.rtcMaxPort },
       },
@@ -102,7 +123,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       cookieSecure: config.cookieSecure,
       accounts,
       presence,
-      inquiries: new Inquiries(store, bus),
+      router,
+      customers,
       calls,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
@@ -122,8 +144,9 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
 
     // Last, so that a start that fails earlier never creates passwords nobody saw.
     const firstStartCredentials = await createFirstStartAccounts(accounts);
+    if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

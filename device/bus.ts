@@ -12,12 +12,13 @@ export interface BusEvents {
   'agent.presence': { userId: string; presence: string; at: string };
   'media.worker.died': { pid: number; at: string };
   'media.worker.replaced': { oldPid: number; newPid: number; at: string };
-  'kiosk.inquiry': { inquiryId: string; kioskId: string; kind: string; lang: string; at: string };
   'mqtt.status': { connected: boolean; at: string };
-  'call.requested': { callId: string; kioskId: string; at: string };
-  'call.answered': { callId: string; kioskId: string; agentId: string; at: string };
+  'call.requested': { callId: string; kioskId: string; sessionId: string | null; skill: string; priority: number; at: string };
+  'call.answered': { callId: string; kioskId: string; sessionId: string | null; agentId: string; via: string; at: string };
   'call.producer': { callId: string; role: 'customer' | 'agent'; kind: 'audio' | 'video'; producerId: string; at: string };
-  'call.ended': { callId: string; reason: string; at: string };
+  'call.ended': { callId: string; sessionId: string | null; reason: string; at: string };
+  'routing.decided': { sessionId: string; kioskId: string; kind: string; label: string | null; confidence: number | null; rules: string[]; at: string };
+  'routing.wrapped-up': { sessionId: string; agentId: string; label: string; confirmed: boolean; resolved: boolean; at: string };
 }
 
 export type BusEventName = keyof BusEvents;

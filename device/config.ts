@@ -42,6 +42,12 @@ const configSchema = z.object({
   loginMaxFailuresPerAddress: wholeNumber(1, 10_000).default(20),
   loginWindowSeconds: wholeNumber(1, 86_400).default(900),
   shutdownTimeoutMs: wholeNumber(1, 120_000).default(10_000),
+  intentModelDir: z.string().min(1).default('./models/intent/artifact'),
+  // Routing: below this calibrated confidence the kiosk asks which of 2-3 intents was meant.
+  routingClarifyBelow: z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(0.45),
+  routingOverflowSeconds: wholeNumber(1, 3600).default(60),
+  routingFallbackSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('general'),
+  routingVipSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('vip'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -72,6 +78,11 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   loginMaxFailuresPerAddress: 'BRANCHLINE_LOGIN_MAX_FAILURES_PER_ADDRESS',
   loginWindowSeconds: 'BRANCHLINE_LOGIN_WINDOW_SECONDS',
   shutdownTimeoutMs: 'BRANCHLINE_SHUTDOWN_TIMEOUT_MS',
+  intentModelDir: 'BRANCHLINE_INTENT_MODEL_DIR',
+  routingClarifyBelow: 'BRANCHLINE_ROUTING_CLARIFY_BELOW',
+  routingOverflowSeconds: 'BRANCHLINE_ROUTING_OVERFLOW_SECONDS',
+  routingFallbackSkill: 'BRANCHLINE_ROUTING_FALLBACK_SKILL',
+  routingVipSkill: 'BRANCHLINE_ROUTING_VIP_SKILL',
 };
 
 export const CONFIG_FILE_ENV = 'BRANCHLINE_CONFIG_FILE';

@@ -136,6 +136,12 @@ function webBuild() {
   return 'built';
 }
 
+function intentModel() {
+  // The trainer itself decides whether the artifact is stale (it hashes the taxonomy and its own code).
+  run('node', ['--import', 'tsx', 'scripts/intent/train.ts', '--if-stale']);
+  return 'ready';
+}
+
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
@@ -150,4 +156,5 @@ timed('debian packages', debianPackages);
 timed('npm packages', npmPackages);
 timed('mediasoup worker', mediasoupWorker);
 timed('web app', webBuild);
+timed('intent model', intentModel);
 say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -3,20 +3,30 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus.js';
 import { CallMedia, CallMediaError, CallRecorder, otherRole, type MediaKind, type MediaWorkers, type PeerRole, type RtcSettings, type TransportInfo } from '../media/index.js';
-import type { Presence } from '../routing/index.js';
+import { QueueEngine, type AgentSlot, type Assignment, type QueueRoute, type QueueRules, type Presence } from '../routing/index.js';
 import type { CallRecord, ChatMessage, EndReason, Language, Store } from '../store/index.js';
-import { partyKey, type CallEvent, type CallNotifier, type Party } from './messages.js';
+import { partyKey, type CallEvent, type CallNotifier, type Party, type QueueItem } from './messages.js';
 
 export interface CallsOptions {
   reconnectSeconds: number;
   rtc: RtcSettings;
   recordingsDir: string;
+  queue: QueueRules;
 }
 
-export interface NameLookup {
+/** What the call service needs to know about kiosks, agents and where a kiosk's request goes. */
+export interface Directory {
   kiosk(kioskId: string): string;
   agent(userId: string): string;
+  agentSkills(userId: string): readonly string[];
+  /** Throws when the session is not this kiosk's. */
+  route(kioskId: string, sessionId: string | null): QueueRoute;
 }
+
+/** Expected handle time while there are too few finished calls of a skill to measure it. */
+const DEFAULT_HANDLE_SECONDS = 180;
+/** A video call takes an agent's whole attention; capacity above one is for text channels. */
+const VIDEO_CALL_CAPACITY = 1;
 
 /** A request the caller made wrongly (unknown call, wrong state); the message is shown to the client. */
 export class CallError extends Error {
@@ -26,6 +36,8 @@ export class CallError extends Error {
 interface Waiting {
   callId: string;
   kioskId: string;
+  sessionId: string | null;
+  route: QueueRoute;
   lang: Language;
   requestedAt: string;
   lostTimer: NodeJS.Timeout | null;
@@ -34,6 +46,7 @@ interface Waiting {
 interface Active {
   id: string;
   kioskId: string;
+  sessionId: string | null;
   agentId: string;
   media: CallMedia;
   recorder: CallRecorder;
@@ -42,12 +55,18 @@ interface Active {
 }
 
 /**
- * Calls between kiosks and agents: the first-come queue, the call's media, chat, reconnection and the
- * call record. It learns who is connected from the signalling layer and talks back through a notifier.
+ * Calls between kiosks and agents: per-skill queues with automatic distribution, the call's media, chat,
+ * reconnection and the call record. It learns who is connected from the signalling layer and talks back
+ * through a notifier.
  */
 export class Calls {
   private notifier: CallNotifier | null = null;
-  private readonly queue: Waiting[] = [];
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly engine: QueueEngine;
+  private dispatching: Promise<void> | null = null;
+  private redispatch = false;
+  /** Re-checks the queue while someone waits: overflow and ETAs change with time alone. */
+  private readonly ticker: NodeJS.Timeout;
   private readonly active = new Map<string, Active>();
   /** The end of a call, kept for a side that was away when it ended, to tell it when it comes back. */
   private readonly missedEnds = new Map<string, CallEvent>();
@@ -57,14 +76,20 @@ export class Calls {
     private readonly bus: EventBus,
     private readonly workers: MediaWorkers,
     private readonly presence: Presence,
-    private readonly names: NameLookup,
+    private readonly directory: Directory,
     private readonly options: CallsOptions,
     private readonly log: Logger,
   ) {
-    // An agent who becomes available needs to see who is already waiting.
-    bus.on('agent.presence', ({ userId, presence }) => {
-      if (presence === 'available') this.send({ kind: 'agent', userId }, { type: 'queue', waiting: this.queueSnapshot() });
+    this.engine = new QueueEngine(options.queue);
+    // An agent who becomes available takes the next customer they may serve.
+    bus.on('agent.presence', ({ presence }) => {
+      if (presence === 'available') this.dispatch();
+      else this.announceQueue();
     });
+    this.ticker = setInterval(() => {
+      if (this.engine.size > 0) this.dispatch();
+    }, 1000);
+    this.ticker.unref();
   }
 
   attach(notifier: CallNotifier): void {
@@ -100,25 +125,60 @@ export class Calls {
     });
   }
 
-  queueSnapshot(): { callId: string; lang: string; kioskName: string; requestedAt: string }[] {
-    return this.queue.map((w) => ({ callId: w.callId, lang: w.lang, kioskName: this.names.kiosk(w.kioskId), requestedAt: w.requestedAt }));
+  queueSnapshot(): QueueItem[] {
+    return this.engine.ordered().map((entry) => {
+      const w = this.waiting.get(entry.id)!;
+      return { callId: w.callId, lang: w.lang, kioskName: this.directory.kiosk(w.kioskId), requestedAt: w.requestedAt, skill: entry.skill, vipLine: entry.vipLine, priority: entry.priority };
+    });
+  }
+
+  private agentSlots(): AgentSlot[] {
+    return (this.notifier?.connectedAgents() ?? []).map((userId) => {
+      const presence = this.presence.get(userId);
+      return {
+        userId,
+        skills: this.directory.agentSkills(userId),
+        presence: presence.state,
+        active: this.callOf({ kind: 'agent', userId }) ? 1 : 0,
+        capacity: VIDEO_CALL_CAPACITY,
+        idleSince: Date.parse(presence.since),
+      };
+    });
+  }
+
+  /** Mean handle time of the last finished calls of a skill, for the estimated wait. */
+  private handleSeconds(skill: string): number {
+    const recent = this.store.read((d) => d.calls.filter((c) => c.skill === skill && c.answeredAt && c.endedAt).slice(-20));
+    if (recent.length < 3) return DEFAULT_HANDLE_SECONDS;
+    return recent.reduce((sum, c) => sum + (Date.parse(c.endedAt!) - Date.parse(c.answeredAt!)) / 1000, 0) / recent.length;
   }
 
   private announceQueue(): void {
-    const event: CallEvent = { type: 'queue', waiting: this.queueSnapshot() };
-    for (const userId of this.notifier?.availableAgents() ?? []) this.send({ kind: 'agent', userId }, event);
-    this.queue.forEach((w, i) => this.send({ kind: 'kiosk', kioskId: w.kioskId }, { type: 'queued', callId: w.callId, position: i + 1, waiting: this.queue.length }));
+    const snapshot = this.queueSnapshot();
+    const slots = this.agentSlots();
+    for (const slot of slots) {
+      const mine = snapshot.filter((item) => slot.skills.includes(item.skill) || (item.vipLine && slot.skills.includes(this.options.queue.vipSkill)));
+      this.send({ kind: 'agent', userId: slot.userId }, { type: 'queue', waiting: mine });
+    }
+    const now = Date.now();
+    for (const w of this.waiting.values()) {
+      const place = this.engine.position(w.callId, slots, now, this.handleSeconds(w.route.skill));
+      if (place) this.send({ kind: 'kiosk', kioskId: w.kioskId }, { type: 'queued', callId: w.callId, position: place.position, etaSeconds: place.etaSeconds, waiting: this.waiting.size });
+    }
   }
 
-  /** A kiosk asks for an agent: it joins the end of the queue. */
-  async request(kioskId: string, lang: Language): Promise<string> {
-    if (this.queue.some((w) => w.kioskId === kioskId) || this.callOf({ kind: 'kiosk', kioskId })) {
+  /** A kiosk asks for an agent: it joins the queue its session was routed to. */
+  async request(kioskId: string, lang: Language, sessionId: string | null): Promise<string> {
+    if ([...this.waiting.values()].some((w) => w.kioskId === kioskId) || this.callOf({ kind: 'kiosk', kioskId })) {
       throw new CallError('this kiosk is already waiting or in a call');
     }
-    const waiting: Waiting = { callId: randomUUID(), kioskId, lang, requestedAt: new Date().toISOString(), lostTimer: null };
+    const route = this.directory.route(kioskId, sessionId);
+    const waiting: Waiting = { callId: randomUUID(), kioskId, sessionId, route, lang, requestedAt: new Date().toISOString(), lostTimer: null };
     const record: CallRecord = {
       id: waiting.callId,
       kioskId,
+      sessionId,
+      skill: route.skill,
       agentId: null,
       lang,
       requestedAt: waiting.requestedAt,
@@ -129,45 +189,79 @@ export class Calls {
       recording: null,
     };
     await this.store.update((d) => void d.calls.push(record));
-    this.queue.push(waiting);
-    this.bus.emit('call.requested', { callId: waiting.callId, kioskId, at: waiting.requestedAt });
-    this.announceQueue();
+    this.waiting.set(waiting.callId, waiting);
+    this.engine.add({ id: waiting.callId, skill: route.skill, vipLine: route.vipLine, priority: route.priority, enqueuedAt: Date.parse(waiting.requestedAt) });
+    this.bus.emit('call.requested', { callId: waiting.callId, kioskId, sessionId, skill: route.skill, priority: route.priority, at: waiting.requestedAt });
+    this.dispatch();
     return waiting.callId;
   }
 
   /** The kiosk gave up waiting (or left and did not come back): the request is recorded as abandoned. */
   async cancel(kioskId: string, reason: EndReason = 'abandoned'): Promise<void> {
-    const index = this.queue.findIndex((w) => w.kioskId === kioskId);
-    if (index < 0) throw new CallError('this kiosk is not waiting');
-    const [waiting] = this.queue.splice(index, 1);
-    if (waiting!.lostTimer) clearTimeout(waiting!.lostTimer);
+    const waiting = [...this.waiting.values()].find((w) => w.kioskId === kioskId);
+    if (!waiting) throw new CallError('this kiosk is not waiting');
+    this.waiting.delete(waiting.callId);
+    this.engine.remove(waiting.callId);
+    if (waiting.lostTimer) clearTimeout(waiting.lostTimer);
     const at = new Date().toISOString();
-    await this.updateRecord(waiting!.callId, (r) => {
+    await this.updateRecord(waiting.callId, (r) => {
       r.endedAt = at;
       r.endReason = reason;
     });
-    this.send({ kind: 'kiosk', kioskId }, { type: 'callEnded', callId: waiting!.callId, reason });
-    this.bus.emit('call.ended', { callId: waiting!.callId, reason, at });
+    this.send({ kind: 'kiosk', kioskId }, { type: 'callEnded', callId: waiting.callId, reason });
+    this.bus.emit('call.ended', { callId: waiting.callId, sessionId: waiting.sessionId, reason, at });
     this.announceQueue();
   }
 
-  /** An available agent takes the customer who has waited longest. */
-  async acceptNext(userId: string): Promise<string> {
-    if (this.callOf({ kind: 'agent', userId })) throw new CallError('you are already in a call');
-    if (this.presence.get(userId).state !== 'available') throw new CallError('set yourself available to take calls');
-    const waiting = this.queue.shift();
-    if (!waiting) throw new CallError('nobody is waiting');
-    if (waiting.lostTimer) clearTimeout(waiting.lostTimer);
-    let media: CallMedia;
-    try {
-      media = await CallMedia.create(this.workers, this.options.rtc, () => void this.onMediaLost(waiting.callId));
-    } catch (err) {
-      this.queue.unshift(waiting);
-      throw err;
+  /**
+   * Connects waiting customers to free agents until no pair fits; runs one pass at a time, and again
+   * when something changed during a pass.
+   */
+  private dispatch(): void {
+    if (this.dispatching) {
+      this.redispatch = true;
+      return;
     }
+    this.dispatching = (async () => {
+      do {
+        this.redispatch = false;
+        for (let assignment = this.engine.next(this.agentSlots(), Date.now()); assignment; assignment = this.engine.next(this.agentSlots(), Date.now())) {
+          try {
+            await this.connect(assignment);
+          } catch (err) {
+            this.log.error({ err: (err as Error).message }, 'could not connect a waiting customer');
+            break;
+          }
+        }
+        this.announceQueue();
+      } while (this.redispatch);
+    })().finally(() => {
+      this.dispatching = null;
+    });
+  }
+
+  /** Waits for distribution in progress to settle; for shutdown and tests. */
+  async settled(): Promise<void> {
+    while (this.dispatching) await this.dispatching;
+  }
+
+  /** The chosen agent takes the chosen customer: media is set up and both sides are told. */
+  private async connect({ entry, agent, via }: Assignment): Promise<void> {
+    const waiting = this.waiting.get(entry.id)!;
+    const userId = agent.userId;
+    const media = await CallMedia.create(this.workers, this.options.rtc, () => void this.onMediaLost(waiting.callId));
+    if (!this.waiting.has(entry.id)) {
+      // The customer gave up while the media was being set up.
+      media.close();
+      return;
+    }
+    this.engine.remove(entry.id);
+    this.waiting.delete(entry.id);
+    if (waiting.lostTimer) clearTimeout(waiting.lostTimer);
     const call: Active = {
       id: waiting.callId,
       kioskId: waiting.kioskId,
+      sessionId: waiting.sessionId,
       agentId: userId,
       media,
       recorder: new CallRecorder(this.options.recordingsDir, waiting.callId, this.log),
@@ -181,12 +275,10 @@ export class Calls {
       r.agentId = userId;
       r.answeredAt = answeredAt;
     });
-    this.bus.emit('call.answered', { callId: call.id, kioskId: call.kioskId, agentId: userId, at: answeredAt });
-    this.log.info({ callId: call.id, worker: media.workerPid }, 'call started');
+    this.bus.emit('call.answered', { callId: call.id, kioskId: call.kioskId, sessionId: call.sessionId, agentId: userId, via, at: answeredAt });
+    this.log.info({ callId: call.id, worker: media.workerPid, skill: entry.skill, via }, 'call started');
     this.startPeer(call, 'customer', false);
     this.startPeer(call, 'agent', false);
-    this.announceQueue();
-    return call.id;
   }
 
   private startPeer(call: Active, role: PeerRole, resumed: boolean): void {
@@ -196,7 +288,8 @@ export class Calls {
       callId: call.id,
       role,
       resumed,
-      peerName: role === 'customer' ? this.names.agent(call.agentId) : this.names.kiosk(call.kioskId),
+      peerName: role === 'customer' ? this.directory.agent(call.agentId) : this.directory.kiosk(call.kioskId),
+      sessionId: call.sessionId,
       routerRtpCapabilities: call.media.rtpCapabilities,
       producers: call.media.producers(otherRole(role)).map((p) => ({ producerId: p.id, kind: p.kind, paused: p.paused })),
       chat: [...chat],
@@ -294,7 +387,7 @@ export class Calls {
       if (call.connected[role]) this.sendRole(call, role, event);
       else this.missedEnds.set(partyKey(partyOf(call, role)), event);
     }
-    this.bus.emit('call.ended', { callId: call.id, reason, at: endedAt });
+    this.bus.emit('call.ended', { callId: call.id, sessionId: call.sessionId, reason, at: endedAt });
     this.log.info({ callId: call.id, reason }, 'call ended');
     const recording = await stopping;
     if (recording) await this.updateRecord(call.id, (r) => void (r.recording = recording));
@@ -323,15 +416,13 @@ export class Calls {
       this.missedEnds.delete(partyKey(party));
       this.send(party, missed);
     }
-    const waiting = party.kind === 'kiosk' ? this.queue.find((w) => w.kioskId === party.kioskId) : undefined;
+    const waiting = party.kind === 'kiosk' ? [...this.waiting.values()].find((w) => w.kioskId === party.kioskId) : undefined;
     if (waiting?.lostTimer) {
       clearTimeout(waiting.lostTimer);
       waiting.lostTimer = null;
-      this.announceQueue();
     }
-    if (party.kind === 'agent' && this.presence.get(party.userId).state === 'available') {
-      this.send(party, { type: 'queue', waiting: this.queueSnapshot() });
-    }
+    // A newly connected agent may be the free one a customer waits for; everyone sees the queue anew.
+    this.dispatch();
     const found = this.callOf(party);
     if (!found) return;
     const { call, role } = found;
@@ -347,7 +438,7 @@ export class Calls {
   disconnected(party: Party): void {
     const grace = this.options.reconnectSeconds * 1000;
     if (party.kind === 'kiosk') {
-      const waiting = this.queue.find((w) => w.kioskId === party.kioskId);
+      const waiting = [...this.waiting.values()].find((w) => w.kioskId === party.kioskId);
       if (waiting && !waiting.lostTimer) {
         waiting.lostTimer = setTimeout(() => {
           this.cancel(party.kioskId).catch((err: Error) => this.log.error({ err: err.message }, 'could not record an abandoned request'));
@@ -370,13 +461,20 @@ export class Calls {
     return this.store.read((d) => d.calls.find((c) => c.id === id) ?? null);
   }
 
+  /** The agents who took calls of a service session. */
+  agentsOfSession(sessionId: string): string[] {
+    return this.store.read((d) => d.calls.filter((c) => c.sessionId === sessionId && c.agentId).map((c) => c.agentId!));
+  }
+
   activeCalls(): { id: string; kioskId: string; agentId: string; media: CallMedia }[] {
     return [...this.active.values()].map(({ id, kioskId, agentId, media }) => ({ id, kioskId, agentId, media }));
   }
 
   async closeAll(): Promise<void> {
+    clearInterval(this.ticker);
+    await this.settled();
     for (const call of [...this.active.values()]) await this.finish(call, 'shutdown');
-    for (const waiting of [...this.queue]) await this.cancel(waiting.kioskId, 'shutdown');
+    for (const waiting of [...this.waiting.values()]) await this.cancel(waiting.kioskId, 'shutdown');
   }
 }
 

@@ -1,16 +1,28 @@
 import type { MediaKind, PeerRole } from '../media/index.js';
 import type { ChatMessage, EndReason } from '../store/index.js';
 
+/** A waiting customer as an agent sees them in the queues of their skills. */
+export interface QueueItem {
+  callId: string;
+  lang: string;
+  kioskName: string;
+  requestedAt: string;
+  skill: string;
+  vipLine: boolean;
+  priority: number;
+}
+
 /** What the appliance tells a kiosk or an agent about calls, whatever carries it (WebSocket today). */
 export type CallEvent =
-  | { type: 'queued'; callId: string; position: number; waiting: number }
-  | { type: 'queue'; waiting: { callId: string; lang: string; kioskName: string; requestedAt: string }[] }
+  | { type: 'queued'; callId: string; position: number; etaSeconds: number; waiting: number }
+  | { type: 'queue'; waiting: QueueItem[] }
   | {
       type: 'callStarted';
       callId: string;
       role: PeerRole;
       resumed: boolean;
       peerName: string;
+      sessionId: string | null;
       routerRtpCapabilities: unknown;
       producers: { producerId: string; kind: MediaKind; paused: boolean }[];
       chat: ChatMessage[];
@@ -34,6 +46,6 @@ export function partyKey(party: Party): string {
 /** How the call service reaches the people in it; the signalling server implements it. */
 export interface CallNotifier {
   send(to: Party, event: CallEvent): void;
-  /** Agents who are connected and available, to show them the queue. */
-  availableAgents(): string[];
+  /** Agents with an open connection: the ones a call can be given to. */
+  connectedAgents(): string[];
 }

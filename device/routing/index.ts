@@ -1,4 +1,13 @@
 export { Presence, PRESENCE_STATES } from './presence.js';
 export type { AgentPresence, PresenceState } from './presence.js';
-export { Inquiries, newInquirySchema } from './inquiries.js';
-export type { NewInquiry } from './inquiries.js';
+export { QueueEngine, PRIORITY } from './queue-engine.js';
+export type { AgentSlot, Assignment, Priority, QueueEntry, QueuePosition, QueueRules } from './queue-engine.js';
+export { decide } from './policy.js';
+export type { PolicyOptions, QueueRoute, RoutingDecision, DecisionKind } from './policy.js';
+export { EscalationLexicon } from './escalation.js';
+export type { EscalationSignal } from './escalation.js';
+export { Customers, CustomerError, identifySchema, newCustomerSchema, IDENTIFY_METHODS } from './customers.js';
+export type { CustomerView, IdentifyMethod, NewCustomer } from './customers.js';
+export { Router, RoutingError, askSchema, chooseSchema, startSessionSchema, wrapUpSchema, computeMeasures } from './router.js';
+export type { AskResult, LabelOption, RoutingMeasures } from './router.js';
+export { loadIntentModel } from './intent-model.js';

@@ -3,7 +3,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/index.js';
 import type { Calls } from '../calls/index.js';
-import type { Inquiries, Presence } from '../routing/index.js';
+import type { Customers, Presence, Router } from '../routing/index.js';
 import { installErrorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agent.js';
@@ -11,6 +11,7 @@ import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes, type HealthProbe } from './routes/health.js';
 import { kioskRoutes } from './routes/kiosk.js';
+import { routingRoutes } from './routes/routing.js';
 import { webRoutes } from './routes/web.js';
 import { MAX_FRAME_BYTES, Signalling } from './signalling.js';
 
@@ -23,7 +24,8 @@ export interface ServerDeps {
   cookieSecure: boolean;
   accounts: Accounts;
   presence: Presence;
-  inquiries: Inquiries;
+  router: Router;
+  customers: Customers;
   calls: Calls;
   health: Record<string, HealthProbe>;
 }
@@ -46,9 +48,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   authRoutes(app, deps.accounts, deps.cookieSecure);
   adminRoutes(app, deps.accounts);
   agentRoutes(app, deps.accounts, deps.presence);
-  kioskRoutes(app, deps.accounts, deps.inquiries);
+  kioskRoutes(app, deps.accounts, deps.router);
   callRoutes(app, deps.accounts, deps.calls);
-  new Signalling(deps.accounts, deps.calls, deps.presence).register(app);
+  routingRoutes(app, deps.accounts, deps.router, deps.customers, deps.calls, deps.presence);
+  new Signalling(deps.accounts, deps.calls).register(app);
   await webRoutes(app, deps.webDir);
   return app;
 }

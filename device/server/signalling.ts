@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Accounts } from '../accounts/index.js';
 import { CallError, partyKey, type CallEvent, type CallNotifier, type Calls, type Party } from '../calls/index.js';
-import type { Presence } from '../routing/index.js';
 import { LANGUAGES } from '../store/index.js';
 import { sessionToken } from './auth.js';
 
@@ -16,9 +15,8 @@ const id = z.string().min(1).max(64);
 const mediaObject = z.record(z.string(), z.unknown());
 
 const request = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('requestAgent'), reqId: z.number().int().optional(), lang: z.enum(LANGUAGES) }),
+  z.strictObject({ type: z.literal('requestAgent'), reqId: z.number().int().optional(), lang: z.enum(LANGUAGES), sessionId: z.uuid().nullable().default(null) }),
   z.strictObject({ type: z.literal('cancelRequest'), reqId: z.number().int().optional() }),
-  z.strictObject({ type: z.literal('acceptNext'), reqId: z.number().int().optional() }),
   z.strictObject({ type: z.literal('createTransport'), reqId: z.number().int().optional() }),
   z.strictObject({ type: z.literal('connectTransport'), reqId: z.number().int().optional(), transportId: id, dtlsParameters: mediaObject }),
   z.strictObject({ type: z.literal('restartIce'), reqId: z.number().int().optional(), transportId: id }),
@@ -35,7 +33,6 @@ type Request = z.output<typeof request>;
 const kioskAuth = z.strictObject({ type: z.literal('auth'), kioskToken: z.string().min(1).max(512) });
 
 const KIOSK_ONLY = new Set(['requestAgent', 'cancelRequest']);
-const AGENT_ONLY = new Set(['acceptNext']);
 
 /**
  * The WebSocket signalling endpoint at /ws. Agents authenticate with their session cookie at the
@@ -48,7 +45,6 @@ export class Signalling implements CallNotifier {
   constructor(
     private readonly accounts: Accounts,
     private readonly calls: Calls,
-    private readonly presence: Presence,
   ) {
     calls.attach(this);
   }
@@ -58,11 +54,8 @@ export class Signalling implements CallNotifier {
     if (socket && socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
   }
 
-  availableAgents(): string[] {
-    return [...this.sockets.keys()]
-      .filter((key) => key.startsWith('agent:'))
-      .map((key) => key.slice('agent:'.length))
-      .filter((userId) => this.presence.get(userId).state === 'available');
+  connectedAgents(): string[] {
+    return [...this.sockets.keys()].filter((key) => key.startsWith('agent:')).map((key) => key.slice('agent:'.length));
   }
 
   register(app: FastifyInstance): void {
@@ -118,8 +111,8 @@ export class Signalling implements CallNotifier {
       return reply({ type: 'error', message: `invalid request: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}` });
     }
     const message = parsed.data;
-    if ((KIOSK_ONLY.has(message.type) && party.kind !== 'kiosk') || (AGENT_ONLY.has(message.type) && party.kind !== 'agent')) {
-      return reply({ type: 'error', message: `${message.type} is not allowed for ${party.kind === 'kiosk' ? 'a kiosk' : 'an agent'}` });
+    if (KIOSK_ONLY.has(message.type) && party.kind !== 'kiosk') {
+      return reply({ type: 'error', message: `${message.type} is not allowed for an agent` });
     }
     try {
       reply({ type: 'response', data: (await this.dispatch(party, message)) ?? null });
@@ -133,11 +126,9 @@ export class Signalling implements CallNotifier {
   private dispatch(party: Party, m: Request): Promise<unknown> | unknown {
     switch (m.type) {
       case 'requestAgent':
-        return this.calls.request((party as { kioskId: string }).kioskId, m.lang).then((callId) => ({ callId }));
+        return this.calls.request((party as { kioskId: string }).kioskId, m.lang, m.sessionId).then((callId) => ({ callId }));
       case 'cancelRequest':
         return this.calls.cancel((party as { kioskId: string }).kioskId);
-      case 'acceptNext':
-        return this.calls.acceptNext((party as { userId: string }).userId).then((callId) => ({ callId }));
       case 'createTransport':
         return this.calls.createTransport(party);
       case 'connectTransport':

@@ -6,8 +6,23 @@ import { lockStoreFile } from './lock.js';
 import { latestVersion, MIGRATIONS, type Migration } from './migrations.js';
 import { storeDataSchema, type StoreData } from './schema.js';
 
-export type { StoreData, UserRecord, KioskRecord, AuthSessionRecord, InquiryRecord, CallRecord, ChatMessage, EndReason, Role, Language } from './schema.js';
-export { END_REASONS, LANGUAGES, ROLES } from './schema.js';
+export type {
+  StoreData,
+  UserRecord,
+  KioskRecord,
+  AuthSessionRecord,
+  InquiryRecord,
+  CallRecord,
+  ChatMessage,
+  EndReason,
+  Role,
+  Language,
+  CustomerRecord,
+  CustomerTier,
+  ServiceSessionRecord,
+  StoredDecision,
+} from './schema.js';
+export { END_REASONS, LANGUAGES, ROLES, CUSTOMER_TIERS } from './schema.js';
 
 export interface StoreHealth {
   up: boolean;
@@ -121,5 +136,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [] };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '' };
 }

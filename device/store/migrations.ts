@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * A migration turns a store of version `to - 1` into version `to`. They run in order at open, so a store
  * written by any earlier build opens in this one. Append new ones; never edit a released one.
@@ -23,6 +25,20 @@ export const MIGRATIONS: Migration[] = [
     describe: 'call records: kiosk, agent, queue/answer/end times, end reason, chat, recording',
     up(data) {
       if (!Array.isArray(data.calls)) data.calls = [];
+    },
+  },
+  {
+    to: 3,
+    describe: 'routing: customers with tiers, service sessions with routing decisions, the customer lookup key',
+    up(data) {
+      for (const name of ['customers', 'serviceSessions']) {
+        if (!Array.isArray(data[name])) data[name] = [];
+      }
+      if (typeof data.customerLookupKey !== 'string' || data.customerLookupKey === '') data.customerLookupKey = randomBytes(32).toString('base64url');
+      for (const call of Array.isArray(data.calls) ? (data.calls as Record<string, unknown>[]) : []) {
+        call.sessionId ??= null;
+        call.skill ??= 'general';
+      }
     },
   },
 ];

@@ -49,6 +49,8 @@ export const chatMessageSchema = z.object({ from: z.enum(['customer', 'agent']),
 export const callSchema = z.object({
   id: z.string(),
   kioskId: z.string(),
+  sessionId: z.string().nullable().default(null),
+  skill: z.string().default('general'),
   agentId: z.string().nullable(),
   lang: z.enum(LANGUAGES),
   requestedAt: z.string(),
@@ -59,6 +61,57 @@ export const callSchema = z.object({
   recording: z.string().nullable(),
 });
 
+export const CUSTOMER_TIERS = ['standard', 'vip'] as const;
+
+/** A customer the kiosk can recognise. Card and phone numbers are kept only as keyed hashes and their last digits. */
+export const customerSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  tier: z.enum(CUSTOMER_TIERS),
+  cardHash: z.string().nullable(),
+  cardLast4: z.string().nullable(),
+  phoneHash: z.string().nullable(),
+  phoneLast4: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+const rankedLabelSchema = z.object({ label: z.string(), confidence: z.number() });
+
+export const routingDecisionSchema = z.object({
+  at: z.string(),
+  text: z.string(),
+  kind: z.enum(['bot', 'queue', 'clarify', 'out-of-scope']),
+  label: z.string().nullable(),
+  confidence: z.number().nullable(),
+  candidates: z.array(rankedLabelSchema),
+  route: z.object({ skill: z.string(), vipLine: z.boolean(), priority: z.number().int() }),
+  rules: z.array(z.string()),
+  explanation: z.string(),
+});
+
+/**
+ * One customer's visit at a kiosk, from the first question to the end: every routing decision with its
+ * reasons, the bot's answer, the call, and the agent's confirmation of the routed intent.
+ */
+export const serviceSessionSchema = z.object({
+  id: z.string(),
+  kioskId: z.string(),
+  lang: z.enum(LANGUAGES),
+  startedAt: z.string(),
+  customer: z.object({ id: z.string(), tier: z.enum(CUSTOMER_TIERS) }).nullable(),
+  decisions: z.array(routingDecisionSchema),
+  botAnsweredAt: z.string().nullable(),
+  callId: z.string().nullable(),
+  queuedAt: z.string().nullable(),
+  agentAnsweredAt: z.string().nullable(),
+  /** When the customer first got an answer: the bot's or an agent's. */
+  firstResponseAt: z.string().nullable(),
+  abandonedAt: z.string().nullable(),
+  wrapUp: z
+    .object({ routedLabel: z.string().nullable(), label: z.string(), confirmed: z.boolean(), resolved: z.boolean(), by: z.string(), at: z.string() })
+    .nullable(),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -66,6 +119,10 @@ export const storeDataSchema = z.object({
   authSessions: z.array(authSessionSchema),
   inquiries: z.array(inquirySchema),
   calls: z.array(callSchema),
+  customers: z.array(customerSchema),
+  serviceSessions: z.array(serviceSessionSchema),
+  /** Key of the customer number hashes; random per appliance so the hashes mean nothing elsewhere. */
+  customerLookupKey: z.string(),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -74,6 +131,10 @@ export type KioskRecord = z.infer<typeof kioskSchema>;
 export type AuthSessionRecord = z.infer<typeof authSessionSchema>;
 export type InquiryRecord = z.infer<typeof inquirySchema>;
 export type CallRecord = z.infer<typeof callSchema>;
+export type CustomerRecord = z.infer<typeof customerSchema>;
+export type ServiceSessionRecord = z.infer<typeof serviceSessionSchema>;
+export type StoredDecision = z.infer<typeof routingDecisionSchema>;
+export type CustomerTier = (typeof CUSTOMER_TIERS)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type EndReason = (typeof END_REASONS)[number];
 export type Role = (typeof ROLES)[number];

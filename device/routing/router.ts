@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { IntentArtifact } from '../../models/intent/src/artifact.js';
+import type { EventBus } from '../bus.js';
+import { LANGUAGES, type Language, type ServiceSessionRecord, type StoredDecision, type Store } from '../store/index.js';
+import type { Customers, CustomerView, IdentifyMethod } from './customers.js';
+import type { EscalationLexicon } from './escalation.js';
+import { decide, type PolicyOptions, type QueueRoute } from './policy.js';
+import { PRIORITY } from './queue-engine.js';
+
+export const askSchema = z.strictObject({ text: z.string().trim().min(1, 'type a question').max(500) });
+export const chooseSchema = z.strictObject({ label: z.string().min(1).max(100) });
+export const startSessionSchema = z.strictObject({ lang: z.enum(LANGUAGES) });
+export const wrapUpSchema = z.strictObject({ label: z.string().min(1).max(100), resolved: z.boolean() });
+
+/** A wrong request from a client (unknown session, wrong state); its message is shown to the client. */
+export class RoutingError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: 400 | 403 | 404 | 409 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export interface LabelOption {
+  label: string;
+  name: string;
+}
+
+export interface AskResult {
+  sessionId: string;
+  decision: StoredDecision;
+  /** The label's name in the customer's language. */
+  labelName: string | null;
+  /** The bot's answer (bot tier only). */
+  answer: string | null;
+  /** The choices of a clarifying question. */
+  options: LabelOption[];
+}
+
+export interface RoutingMeasures {
+  sessions: number;
+  /** Share of sessions whose customer got a bot answer or an agent within 30 s of starting. */
+  responseRate30s: number | null;
+  /** Sessions whose routed label an agent confirmed or corrected at wrap-up. */
+  reviewed: number;
+  /** Share of reviewed sessions whose routed label the agent confirmed. */
+  matchingAccuracy: number | null;
+  abandoned: number;
+}
+
+const RESPONSE_TARGET_MS = 30_000;
+
+/**
+ * Service sessions and their routing: classifies each question, applies the routing policy, answers
+ * bot-tier questions, keeps every decision with its reasons, and follows the session through queue,
+ * call and wrap-up from the bus.
+ */
+export class Router {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly model: IntentArtifact,
+    private readonly lexicon: EscalationLexicon,
+    private readonly customers: Customers,
+    private readonly policy: PolicyOptions,
+  ) {
+    bus.on('call.requested', ({ sessionId, at }) => void this.patch(sessionId, (s) => void (s.queuedAt ??= at)));
+    bus.on('call.answered', ({ sessionId, at }) =>
+      void this.patch(sessionId, (s) => {
+        s.agentAnsweredAt ??= at;
+        s.firstResponseAt ??= at;
+      }),
+    );
+    bus.on('call.ended', ({ sessionId, reason, at }) => {
+      if (reason === 'abandoned') void this.patch(sessionId, (s) => void (s.abandonedAt ??= at));
+    });
+  }
+
+  private async patch(sessionId: string | null, change: (session: ServiceSessionRecord) => void): Promise<void> {
+    if (!sessionId) return;
+    await this.store.update((d) => {
+      const session = d.serviceSessions.find((s) => s.id === sessionId);
+      if (session) change(session);
+    });
+  }
+
+  private session(kioskId: string, sessionId: string): ServiceSessionRecord {
+    const session = this.store.read((d) => d.serviceSessions.find((s) => s.id === sessionId));
+    if (!session || session.kioskId !== kioskId) throw new RoutingError('no such session at this kiosk', 404);
+    return session;
+  }
+
+  labelName(label: string, lang: Language): string {
+    return this.model.labels.get(label)?.names[lang] ?? label;
+  }
+
+  async start(kioskId: string, lang: Language): Promise<ServiceSessionRecord> {
+    const session: ServiceSessionRecord = {
+      id: randomUUID(),
+      kioskId,
+      lang,
+      startedAt: new Date().toISOString(),
+      customer: null,
+      decisions: [],
+      botAnsweredAt: null,
+      callId: null,
+      queuedAt: null,
+      agentAnsweredAt: null,
+      firstResponseAt: null,
+      abandonedAt: null,
+      wrapUp: null,
+    };
+    await this.store.update((d) => void d.serviceSessions.push(session));
+    return session;
+  }
+
+  async ask(kioskId: string, sessionId: string, text: string): Promise<AskResult> {
+    const session = this.session(kioskId, sessionId);
+    return this.route(session, text, undefined);
+  }
+
+  /** The customer picked one of the options of a clarifying question. */
+  async choose(kioskId: string, sessionId: string, label: string): Promise<AskResult> {
+    const session = this.session(kioskId, sessionId);
+    const last = session.decisions.at(-1);
+    if (last?.kind !== 'clarify') throw new RoutingError('there is no question to choose an answer for', 409);
+    if (!last.candidates.some((c) => c.label === label)) throw new RoutingError('that is not one of the options offered');
+    return this.route(session, last.text, label);
+  }
+
+  private async route(session: ServiceSessionRecord, text: string, chosenLabel: string | undefined): Promise<AskResult> {
+    const prediction = this.model.classifier.predict(text, 3);
+    const decision = decide(
+      { prediction, labels: this.model.labels, customerTier: session.customer?.tier ?? null, escalation: this.lexicon.scan(text), ...(chosenLabel ? { chosenLabel } : {}) },
+      this.policy,
+    );
+    const stored: StoredDecision = { at: new Date().toISOString(), text, ...decision };
+    const answer = decision.kind === 'bot' && decision.label ? (this.model.labels.get(decision.label)?.answer?.[session.lang] ?? null) : null;
+    await this.patch(session.id, (s) => {
+      s.decisions.push(stored);
+      if (answer) {
+        s.botAnsweredAt ??= stored.at;
+        s.firstResponseAt ??= stored.at;
+      }
+    });
+    this.bus.emit('routing.decided', { sessionId: session.id, kioskId: session.kioskId, kind: decision.kind, label: decision.label, confidence: decision.confidence, rules: decision.rules, at: stored.at });
+    return {
+      sessionId: session.id,
+      decision: stored,
+      labelName: decision.label ? this.labelName(decision.label, session.lang) : null,
+      answer,
+      options: decision.kind === 'clarify' ? decision.candidates.map((c) => ({ label: c.label, name: this.labelName(c.label, session.lang) })) : [],
+    };
+  }
+
+  async identify(kioskId: string, sessionId: string, method: IdentifyMethod, value: string): Promise<CustomerView | null> {
+    this.session(kioskId, sessionId);
+    const customer = this.customers.lookup(method, value);
+    if (customer) await this.patch(sessionId, (s) => void (s.customer = { id: customer.id, tier: customer.tier }));
+    return customer;
+  }
+
+  /** Where this kiosk's request for an agent goes: the session's last routing, the VIP line for a VIP. */
+  queueRoute(kioskId: string, sessionId: string | null): QueueRoute {
+    const fallback: QueueRoute = { skill: this.policy.fallbackSkill, vipLine: false, priority: PRIORITY.normal };
+    if (!sessionId) return fallback;
+    const session = this.session(kioskId, sessionId);
+    const route = session.decisions.at(-1)?.route ?? fallback;
+    const vip = session.customer?.tier === 'vip';
+    return vip ? { ...route, vipLine: true, priority: PRIORITY.vip } : { ...route, priority: route.priority as QueueRoute['priority'] };
+  }
+
+  /** The last routed label of a session, shown to the agent who takes its call. */
+  routedLabel(sessionId: string): { label: string; confidence: number | null; explanation: string } | null {
+    const last = this.store.read((d) => d.serviceSessions.find((s) => s.id === sessionId)?.decisions.filter((x) => x.label).at(-1));
+    return last?.label ? { label: last.label, confidence: last.confidence, explanation: last.explanation } : null;
+  }
+
+  /** The agent confirms or corrects the routed intent after the call and says whether it was resolved. */
+  async wrapUp(sessionId: string, agentId: string, label: string, resolved: boolean): Promise<ServiceSessionRecord> {
+    if (!this.model.labels.has(label)) throw new RoutingError('unknown intent label');
+    const session = this.store.read((d) => d.serviceSessions.find((s) => s.id === sessionId));
+    if (!session) throw new RoutingError('no such session', 404);
+    const routedLabel = this.routedLabel(sessionId)?.label ?? null;
+    const wrapUp = { routedLabel, label, confirmed: routedLabel === label, resolved, by: agentId, at: new Date().toISOString() };
+    await this.patch(sessionId, (s) => void (s.wrapUp = wrapUp));
+    this.bus.emit('routing.wrapped-up', { sessionId, agentId, label, confirmed: wrapUp.confirmed, resolved, at: wrapUp.at });
+    return { ...session, wrapUp };
+  }
+
+  labels(lang: Language): LabelOption[] {
+    return [...this.model.labels.values()].map((l) => ({ label: l.id, name: l.names[lang] })).sort((a, b) => a.label.localeCompare(b.label));
+  }
+
+  sessions(limit: number): ServiceSessionRecord[] {
+    return this.store.read((d) => d.serviceSessions.slice(-limit).reverse());
+  }
+
+  measures(now = Date.now()): RoutingMeasures {
+    return this.store.read((d) => computeMeasures(d.serviceSessions, now));
+  }
+}
+
+/** Sessions younger than 30 s that have no answer yet are still open for the response rate, so they do not count. */
+export function computeMeasures(sessions: readonly ServiceSessionRecord[], now: number): RoutingMeasures {
+  let counted = 0;
+  let responded = 0;
+  let reviewed = 0;
+  let confirmed = 0;
+  let abandoned = 0;
+  for (const s of sessions) {
+    if (s.decisions.length === 0 && !s.queuedAt) continue;
+    const started = Date.parse(s.startedAt);
+    const first = s.firstResponseAt ? Date.parse(s.firstResponseAt) : null;
+    const within = first !== null && first - started <= RESPONSE_TARGET_MS;
+    if (within || now - started > RESPONSE_TARGET_MS) {
+      counted++;
+      if (within) responded++;
+    }
+    if (s.wrapUp) {
+      reviewed++;
+      if (s.wrapUp.confirmed) confirmed++;
+    }
+    if (s.abandonedAt) abandoned++;
+  }
+  return {
+    sessions: counted,
+    responseRate30s: counted ? responded / counted : null,
+    reviewed,
+    matchingAccuracy: reviewed ? confirmed / reviewed : null,
+    abandoned,
+  };
+}

@@ -1,0 +1,143 @@
+import type { Example } from './datasets.js';
+import { DEFAULT_FEATURE_OPTIONS, type FeatureOptions } from './features.js';
+import { decisionScores, trainOneVsRest, type LinearModel } from './linear-svm.js';
+import { fitOutOfScopeThreshold, fitTemperature, softmax } from './calibration.js';
+import { Vectorizer, type SparseVector, type VectorizerState } from './vectorizer.js';
+
+/** The out-of-scope examples are trained as one more class under this name. */
+export const OUT_OF_SCOPE = '__out_of_scope__';
+
+export interface RankedLabel {
+  label: string;
+  /** Calibrated probability that this label is right. */
+  confidence: number;
+}
+
+export interface Prediction {
+  /** In-scope labels, most likely first. */
+  ranked: RankedLabel[];
+  outOfScope: boolean;
+}
+
+export interface TrainOptions {
+  features: FeatureOptions;
+  c: number;
+  maxEpochs: number;
+  /** Share of the examples held back to fit the temperature and the out-of-scope threshold. */
+  calibrationShare: number;
+  seed: number;
+  onProgress?: (stage: 'calibration' | 'final', done: number, total: number) => void;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  features: DEFAULT_FEATURE_OPTIONS,
+  c: 0.5,
+  maxEpochs: 30,
+  calibrationShare: 0.1,
+  seed: 7,
+};
+
+export interface ClassifierState {
+  labels: string[];
+  vectorizer: VectorizerState;
+  temperature: number;
+  outOfScopeThreshold: number;
+}
+
+interface Encoded {
+  rows: SparseVector[];
+  targets: Int32Array;
+}
+
+function encode(vectorizer: Vectorizer, examples: readonly Example[], index: Map<string, number>): Encoded {
+  return {
+    rows: examples.map((e) => vectorizer.transform(e.text)),
+    targets: Int32Array.from(examples, (e) => index.get(e.label ?? OUT_OF_SCOPE) ?? -1),
+  };
+}
+
+/** Every label keeps at least one training example in the calibration split. */
+function stratifiedSplit(examples: readonly Example[], share: number, seed: number): [Example[], Example[]] {
+  const byLabel = new Map<string, Example[]>();
+  for (const e of examples) {
+    const key = e.label ?? OUT_OF_SCOPE;
+    byLabel.set(key, [...(byLabel.get(key) ?? []), e]);
+  }
+  const fit: Example[] = [];
+  const held: Example[] = [];
+  let state = seed;
+  for (const group of byLabel.values()) {
+    const shuffled = group
+      .map((e) => ({ e, k: (state = (state * 1103515245 + 12345) % 2147483648) }))
+      .sort((a, b) => a.k - b.k)
+      .map(({ e }) => e);
+    const heldCount = group.length > 1 ? Math.max(1, Math.round(group.length * share)) : 0;
+    held.push(...shuffled.slice(0, heldCount));
+    fit.push(...shuffled.slice(heldCount));
+  }
+  return [fit, held];
+}
+
+export class IntentClassifier {
+  private readonly outOfScopeIndex: number;
+  private readonly scratch: Float32Array;
+
+  constructor(
+    readonly state: ClassifierState,
+    private readonly vectorizer: Vectorizer,
+    readonly linear: LinearModel,
+  ) {
+    this.outOfScopeIndex = state.labels.indexOf(OUT_OF_SCOPE);
+    this.scratch = new Float32Array(state.labels.length);
+  }
+
+  static train(examples: readonly Example[], options: TrainOptions = DEFAULT_TRAIN_OPTIONS): IntentClassifier {
+    const labels = [...new Set(examples.map((e) => e.label ?? OUT_OF_SCOPE))].sort();
+    const index = new Map(labels.map((label, i) => [label, i]));
+    const fitLinear = (train: readonly Example[], stage: 'calibration' | 'final') => {
+      const vectorizer = Vectorizer.fit(train.map((e) => e.text), options.features);
+      const { rows, targets } = encode(vectorizer, train, index);
+      const linear = trainOneVsRest(rows, targets, labels.length, vectorizer.dimensions, {
+        c: options.c,
+        maxEpochs: options.maxEpochs,
+        tolerance: 0.1,
+        seed: options.seed,
+        onClassDone: (done, total) => options.onProgress?.(stage, done, total),
+      });
+      return { vectorizer, linear };
+    };
+
+    const [fit, held] = stratifiedSplit(examples, options.calibrationShare, options.seed);
+    const probe = fitLinear(fit, 'calibration');
+    const heldEncoded = encode(probe.vectorizer, held, index);
+    const heldScores = heldEncoded.rows.map((row) => decisionScores(probe.linear, row));
+    const temperature = fitTemperature(heldScores, heldEncoded.targets);
+    const outOfScopeIndex = index.get(OUT_OF_SCOPE) ?? -1;
+    const outOfScopeThreshold = fitOutOfScopeThreshold(heldScores.map((s) => softmax(s, temperature)), heldEncoded.targets, outOfScopeIndex);
+
+    const final = fitLinear(examples, 'final');
+    return new IntentClassifier({ labels, vectorizer: final.vectorizer.state, temperature, outOfScopeThreshold }, final.vectorizer, final.linear);
+  }
+
+  static restore(state: ClassifierState, linear: LinearModel): IntentClassifier {
+    return new IntentClassifier(state, Vectorizer.restore(state.vectorizer), linear);
+  }
+
+  get labels(): readonly string[] {
+    return this.state.labels.filter((label) => label !== OUT_OF_SCOPE);
+  }
+
+  predict(text: string, top = 3): Prediction {
+    const scores = decisionScores(this.linear, this.vectorizer.transform(text), this.scratch);
+    const probabilities = softmax(scores, this.state.temperature);
+    let best = 0;
+    for (let i = 1; i < probabilities.length; i++) if (probabilities[i]! > probabilities[best]!) best = i;
+    const ranked: RankedLabel[] = [];
+    for (let i = 0; i < probabilities.length; i++) {
+      if (i !== this.outOfScopeIndex) ranked.push({ label: this.state.labels[i]!, confidence: probabilities[i]! });
+    }
+    ranked.sort((a, b) => b.confidence - a.confidence);
+    const outOfScope = best === this.outOfScopeIndex || probabilities[best]! < this.state.outOfScopeThreshold;
+    return { ranked: ranked.slice(0, top), outOfScope };
+  }
+}
