@@ -11,25 +11,32 @@ export async function expectFramesFlowing(page: Page): Promise<void> {
   await expect.poll(() => framesDecoded(page), { timeout: 15_000 }).toBeGreaterThan(before + 5);
 }
 
-/** A kiosk browser already registered with `token`, in English, at `url` (the appliance, or a link to it). */
-export async function openKiosk(browser: Browser, token: string, url = '/kiosk'): Promise<{ context: BrowserContext; page: Page }> {
+/** A kiosk browser already registered with `token`, in `lang`, at `url` (the appliance, or a link to it). */
+export async function openKiosk(browser: Browser, token: string, url = '/kiosk', lang = 'en'): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   await context.addInitScript({
-    content: `localStorage.setItem('branchline.kioskToken', ${JSON.stringify(token)}); localStorage.setItem('branchline.kioskLanguage', 'en');`,
+    content: `localStorage.setItem('branchline.kioskToken', ${JSON.stringify(token)}); localStorage.setItem('branchline.kioskLanguage', ${JSON.stringify(lang)});`,
   });
   const page = await context.newPage();
   await page.goto(url);
   return { context, page };
 }
 
-/** An agent browser signed in and available for calls. */
-export async function openAvailableAgent(browser: Browser, username: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+/** An agent browser signed in (and away until it says otherwise). */
+export async function openAgent(browser: Browser, username: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto('/agent');
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('radio', { name: 'Available' }).click();
+  await expect(page.getByTestId('presence')).toBeVisible();
   return { context, page };
+}
+
+/** An agent browser signed in and available for calls. */
+export async function openAvailableAgent(browser: Browser, username: string, password: string): Promise<{ context: BrowserContext; page: Page }> {
+  const agent = await openAgent(browser, username, password);
+  await agent.page.getByRole('radio', { name: 'Available' }).click();
+  return agent;
 }

@@ -29,7 +29,7 @@ test('an unregistered kiosk tells the customer to ask staff', async ({ page }) =
   await expect(page.getByRole('alert')).toHaveText('This kiosk is not registered yet. Please ask a member of staff.');
 });
 
-test('staff register the kiosk with its device token, then a customer question is taken', async ({ page, request }) => {
+test('staff register the kiosk with its device token, then customer questions are answered or routed', async ({ page, request }) => {
   const token = await createKiosk(request, 'Lobby kiosk');
   await page.goto('/kiosk');
   await page.getByRole('button', { name: '人員設定：登記此服務機' }).click();
@@ -41,10 +41,15 @@ test('staff register the kiosk with its device token, then a customer question i
   await expect(page.getByText('服務機: Lobby kiosk · Ground floor')).toBeVisible();
 
   await page.getByRole('button', { name: 'English', exact: true }).click();
-  await page.getByRole('button', { name: 'I lost my credit card' }).click();
-  await expect(page.getByText('Thank you, we have your question. Please wait here.')).toBeVisible();
+  // A simple question: the bot answers and still offers a person.
+  await page.getByRole('button', { name: 'What are your opening hours?' }).click();
+  await expect(page.getByTestId('bot-answer')).toBeVisible();
+  await expect(page.getByTestId('talk-to-agent')).toHaveText('Still need help? Talk to an agent');
   await page.getByRole('button', { name: 'Back to start' }).click();
-  await page.getByPlaceholder('Type your question…').fill('Can I change my billing address?');
-  await page.getByRole('button', { name: 'Ask', exact: true }).click();
-  await expect(page.getByText('Thank you, we have your question. Please wait here.')).toBeVisible();
+  // A lost card is urgent: straight to the queue, no bot in between.
+  await page.getByRole('button', { name: 'I lost my credit card' }).click();
+  await expect(page.getByTestId('routed-to')).toContainText('Connecting you to an agent for:');
+  await expect(page.getByTestId('queue-position')).toContainText('You are number 1 in line');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Welcome');
 });

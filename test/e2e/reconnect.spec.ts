@@ -16,7 +16,6 @@ async function callOverCuttableLink(browser: Browser, request: APIRequestContext
   await expect(kiosk.page.getByText(`Kiosk: ${kioskName}`)).toBeVisible();
   const agentSide = await openAvailableAgent(browser, agent.username, password);
   await kiosk.page.getByRole('button', { name: /Talk to an agent/ }).click();
-  await agentSide.page.getByRole('button', { name: 'Accept next customer' }).click();
   await expectFramesFlowing(agentSide.page);
   return { link, kioskContext: kiosk.context, kiosk: kiosk.page, agentContext: agentSide.context, agent: agentSide.page };
 }

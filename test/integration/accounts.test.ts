@@ -155,8 +155,8 @@ describe('roles', () => {
     const kiosk = new TestClient(appliance, '198.51.100.30');
     const bearer = { authorization: `Bearer ${token}` };
     expect((await kiosk.request('GET', '/api/kiosk/me', undefined, bearer)).body).toMatchObject({ kiosk: { id: kioskId, name: 'Lobby kiosk' } });
-    const asked = await kiosk.request('POST', '/api/kiosk/inquiries', { kind: 'question', text: '營業時間？', lang: 'zh-Hant' }, bearer);
-    expect(asked.status).toBe(201);
+    const started = await kiosk.request('POST', '/api/kiosk/sessions', { lang: 'zh-Hant' }, bearer);
+    expect(started.status).toBe(201);
 
     // The kiosk token is no staff session, whichever way it is presented.
     expect((await kiosk.request('GET', '/api/agent/presence', undefined, bearer)).status).toBe(401);

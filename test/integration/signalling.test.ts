@@ -8,15 +8,17 @@ let url: string;
 let kioskToken: string;
 let otherKioskToken: string;
 let agentCookie: string;
+let agentHttp: TestClient;
 
+/** An available agent of the fallback group, where requests without a routed session go. */
 async function agentSession(username: string): Promise<string> {
   const admin = new TestClient(appliance, '198.51.100.200');
   await admin.login('admin', appliance.adminPassword);
-  await admin.request('POST', '/api/admin/users', { username, displayName: `Agent ${username}`, language: 'en', password: 'signalling agent pw' });
-  const agent = new TestClient(appliance, '198.51.100.201');
-  expect((await agent.login(username, 'signalling agent pw')).status).toBe(200);
-  expect((await agent.request('PUT', '/api/agent/presence', { state: 'available' })).status).toBe(200);
-  return agent.cookie!;
+  await admin.request('POST', '/api/admin/users', { username, displayName: `Agent ${username}`, language: 'en', password: 'signalling agent pw', skillGroups: ['general'] });
+  agentHttp = new TestClient(appliance, '198.51.100.201');
+  expect((await agentHttp.login(username, 'signalling agent pw')).status).toBe(200);
+  expect((await agentHttp.request('PUT', '/api/agent/presence', { state: 'available' })).status).toBe(200);
+  return agentHttp.cookie!;
 }
 
 async function kiosk(token = kioskToken): Promise<WsClient> {
@@ -72,7 +74,9 @@ describe('signalling requests', () => {
     expect((await k.request('teleport')).message).toMatch(/^invalid request: type: /);
     expect((await k.request('requestAgent', { lang: 'fr' })).message).toMatch(/^invalid request: lang: /);
     expect((await k.request('requestAgent', { lang: 'en', callId: 'mine' })).message).toMatch(/^invalid request: /);
-    expect((await k.request('acceptNext')).message).toBe('acceptNext is not allowed for a kiosk');
+    expect((await k.request('acceptNext')).message).toMatch(/^invalid request: type: /);
+    expect((await k.request('requestAgent', { lang: 'en', sessionId: 'not-a-uuid' })).message).toMatch(/^invalid request: sessionId: /);
+    expect((await k.request('requestAgent', { lang: 'en', sessionId: '00000000-0000-4000-8000-000000000000' })).message).toMatch(/no such session at this kiosk/);
     expect((await a.request('requestAgent', { lang: 'en' })).message).toBe('requestAgent is not allowed for an agent');
     expect((await k.request('chat', { text: 'hello' })).message).toBe('you are not in a call');
     expect((await k.request('connectTransport', { transportId: 'x'.repeat(65), dtlsParameters: {} })).message).toMatch(/transportId/);
@@ -85,16 +89,18 @@ describe('signalling requests', () => {
     a.close();
   });
 
-  it('connects a kiosk and an agent in a call, checks every id against what the caller owns, keeps chat, and ends it', async () => {
+  it('queues a kiosk until an agent is free, connects them, checks every id against what the caller owns, keeps chat, and ends it', async () => {
+    expect((await agentHttp.request('PUT', '/api/agent/presence', { state: 'away' })).status).toBe(200);
     const k = await kiosk();
     const a = await agent();
     const requested = await k.request('requestAgent', { lang: 'zh-Hant' });
     const callId = (requested.data as { callId: string }).callId;
-    expect((await k.next((f) => f.type === 'queued')).position).toBe(1);
-    expect((await a.next((f) => f.type === 'queue' && (f.waiting as unknown[]).length === 1)).waiting).toMatchObject([{ callId, kioskName: 'Signalling kiosk', lang: 'zh-Hant' }]);
+    expect(await k.next((f) => f.type === 'queued')).toMatchObject({ position: 1, etaSeconds: expect.any(Number) });
+    expect((await a.next((f) => f.type === 'queue' && (f.waiting as unknown[]).length === 1)).waiting).toMatchObject([{ callId, kioskName: 'Signalling kiosk', lang: 'zh-Hant', skill: 'general', vipLine: false }]);
     expect((await k.request('requestAgent', { lang: 'en' })).message).toBe('this kiosk is already waiting or in a call');
 
-    expect((await a.request('acceptNext')).data).toEqual({ callId });
+    // Becoming available is enough: the waiting customer is connected to the agent.
+    expect((await agentHttp.request('PUT', '/api/agent/presence', { state: 'available' })).status).toBe(200);
     const kStarted = await k.next((f) => f.type === 'callStarted');
     const aStarted = await a.next((f) => f.type === 'callStarted');
     expect(kStarted).toMatchObject({ callId, role: 'customer', resumed: false, peerName: 'Agent ws.agent' });
@@ -135,8 +141,7 @@ describe('signalling requests', () => {
     await agentSession('ws.agent2').then((cookie) => (agentCookie = cookie));
     const k = await kiosk();
     const a = await agent();
-    await k.request('requestAgent', { lang: 'en' });
-    const callId = ((await a.request('acceptNext')).data as { callId: string }).callId;
+    const callId = ((await k.request('requestAgent', { lang: 'en' })).data as { callId: string }).callId;
     await k.next((f) => f.type === 'callStarted');
 
     k.close();
@@ -159,8 +164,7 @@ describe('signalling requests', () => {
     agentCookie = await agentSession('ws.agent3');
     const k = await kiosk();
     const a = await agent();
-    await k.request('requestAgent', { lang: 'en' });
-    const callId = ((await a.request('acceptNext')).data as { callId: string }).callId;
+    const callId = ((await k.request('requestAgent', { lang: 'en' })).data as { callId: string }).callId;
     await k.next((f) => f.type === 'callStarted');
     await a.next((f) => f.type === 'callStarted');
     const before = appliance.calls.activeCalls().find((c) => c.id === callId)!.media.workerPid;

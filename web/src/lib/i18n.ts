@@ -18,7 +18,23 @@ interface KioskTexts {
   common: string[];
   talkTitle: string;
   talkHint: string;
-  questionReceived: string;
+  answerTitle: string;
+  stillNeedHelp: string;
+  clarifyTitle: string;
+  noneOfThese: string;
+  outOfScope: string;
+  routedTo: (topic: string) => string;
+  identify: string;
+  identifyTitle: string;
+  identifyHint: string;
+  byCard: string;
+  byPhone: string;
+  cardNumber: string;
+  phoneNumber: string;
+  identifyFailed: string;
+  identified: (name: string) => string;
+  vip: string;
+  eta: (seconds: number) => string;
   backToStart: string;
   notRegistered: string;
   staffSetup: string;
@@ -45,7 +61,23 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     common: ['營業時間是幾點？', '我的信用卡遺失了', '查詢包裹物流進度', '我想申請退貨', '學費如何繳交？', '如何開立新帳戶？'],
     talkTitle: '與專員視訊',
     talkHint: '真人專員將透過即時視訊為您服務',
-    questionReceived: '已收到您的問題，謝謝。請在此稍候。',
+    answerTitle: '為您找到的解答',
+    stillNeedHelp: '仍需協助？與專員視訊',
+    clarifyTitle: '請問您想詢問的是：',
+    noneOfThese: '都不是，請專員協助',
+    outOfScope: '抱歉，這個問題不在本服務範圍內。您可以換個方式提問，或請專員協助。',
+    routedTo: (topic) => `正在為您轉接「${topic}」專員`,
+    identify: '會員識別',
+    identifyTitle: '以卡號或手機號碼識別身分',
+    identifyHint: '識別後可享專屬服務；號碼僅用於本次查詢。',
+    byCard: '卡號',
+    byPhone: '手機號碼',
+    cardNumber: '請輸入卡號',
+    phoneNumber: '請輸入手機號碼',
+    identifyFailed: '查無此號碼，請確認後再試，或直接繼續使用服務。',
+    identified: (name) => `${name}，您好`,
+    vip: '貴賓專線',
+    eta: (s) => (s < 60 ? '預計等候不到 1 分鐘' : `預計等候約 ${Math.round(s / 60)} 分鐘`),
     backToStart: '回到首頁',
     notRegistered: '此服務機尚未登記，請洽現場人員。',
     staffSetup: '人員設定：登記此服務機',
@@ -83,7 +115,23 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     common: ['营业时间是几点？', '我的信用卡丢失了', '查询包裹物流进度', '我想申请退货', '学费如何缴纳？', '如何开立新账户？'],
     talkTitle: '与专员视频',
     talkHint: '真人专员将通过实时视频为您服务',
-    questionReceived: '已收到您的问题，谢谢。请在此稍候。',
+    answerTitle: '为您找到的解答',
+    stillNeedHelp: '仍需帮助？与专员视频',
+    clarifyTitle: '请问您想咨询的是：',
+    noneOfThese: '都不是，请专员帮助',
+    outOfScope: '抱歉，这个问题不在本服务范围内。您可以换个方式提问，或请专员帮助。',
+    routedTo: (topic) => `正在为您转接“${topic}”专员`,
+    identify: '会员识别',
+    identifyTitle: '通过卡号或手机号识别身份',
+    identifyHint: '识别后可享专属服务；号码仅用于本次查询。',
+    byCard: '卡号',
+    byPhone: '手机号',
+    cardNumber: '请输入卡号',
+    phoneNumber: '请输入手机号',
+    identifyFailed: '未找到该号码，请确认后重试，或直接继续使用服务。',
+    identified: (name) => `${name}，您好`,
+    vip: '贵宾专线',
+    eta: (s) => (s < 60 ? '预计等候不到 1 分钟' : `预计等候约 ${Math.round(s / 60)} 分钟`),
     backToStart: '回到首页',
     notRegistered: '此服务机尚未登记，请联系现场工作人员。',
     staffSetup: '工作人员设置：登记此服务机',
@@ -121,7 +169,23 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     common: ['What are your opening hours?', 'I lost my credit card', 'Where is my parcel?', 'I want to return an item', 'How do I pay tuition fees?', 'How do I open a new account?'],
     talkTitle: 'Talk to an agent',
     talkHint: 'A person will serve you by live video',
-    questionReceived: 'Thank you, we have your question. Please wait here.',
+    answerTitle: 'Here is what we found',
+    stillNeedHelp: 'Still need help? Talk to an agent',
+    clarifyTitle: 'Did you mean:',
+    noneOfThese: 'None of these: talk to an agent',
+    outOfScope: "Sorry, that is outside what this service can help with. Try asking another way, or talk to an agent.",
+    routedTo: (topic) => `Connecting you to an agent for: ${topic}`,
+    identify: 'Identify',
+    identifyTitle: 'Identify with your card or phone number',
+    identifyHint: 'Members get dedicated service; the number is used only for this look-up.',
+    byCard: 'Card',
+    byPhone: 'Phone',
+    cardNumber: 'Card number',
+    phoneNumber: 'Phone number',
+    identifyFailed: 'We could not find that number. Please check it, or simply carry on.',
+    identified: (name) => `Hello, ${name}`,
+    vip: 'VIP line',
+    eta: (s) => (s < 60 ? 'Expected wait: under a minute' : `Expected wait: about ${Math.round(s / 60)} min`),
     backToStart: 'Back to start',
     notRegistered: 'This kiosk is not registered yet. Please ask a member of staff.',
     staffSetup: 'Staff: register this kiosk',

@@ -2,8 +2,8 @@ import { CallSession } from './session.svelte';
 import { SignallingClient, type ServerEvent } from './signalling';
 
 export interface CallClientHandlers {
-  /** A call began (or resumed) for this side. */
-  started?: () => void;
+  /** A call began (or resumed) for this side; the event carries the call's service session. */
+  started?: (event: ServerEvent) => void;
   /** The call is over, with the appliance's reason (or the lost-connection reason when this side gave up). */
   ended: (reason: string) => void;
   /** Anything that is not about the call itself (the queue, the customer's place in it). */
@@ -35,7 +35,7 @@ export class CallClient {
     if (event.type === 'callStarted') {
       this.session ??= new CallSession(this.signalling);
       this.session.handle(event);
-      this.handlers.started?.();
+      this.handlers.started?.(event);
     } else if (event.type === 'callEnded') {
       this.session?.close();
       this.session = null;
