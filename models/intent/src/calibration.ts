@@ -17,15 +17,23 @@ export function softmax(scores: ArrayLike<number>, temperature: number): Float64
   return out;
 }
 
-function negativeLogLikelihood(scores: readonly ArrayLike<number>[], targets: Int32Array, temperature: number): number {
+/**
+ * Log loss of "the top label is right" at its confidence: routing acts on the top confidence alone
+ * (answer, ask or say out of scope), so that is the number that has to mean what it says.
+ */
+function topLabelLogLoss(scores: readonly ArrayLike<number>[], targets: Int32Array, temperature: number): number {
   let total = 0;
   scores.forEach((row, i) => {
-    total -= Math.log(Math.max(softmax(row, temperature)[targets[i]!] ?? 0, 1e-12));
+    const p = softmax(row, temperature);
+    let best = 0;
+    for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
+    const confidence = Math.min(Math.max(p[best]!, 1e-9), 1 - 1e-9);
+    total -= best === targets[i] ? Math.log(confidence) : Math.log(1 - confidence);
   });
   return total / Math.max(scores.length, 1);
 }
 
-/** Golden-section search over log-temperature; the likelihood is unimodal in it. */
+/** Golden-section search over log-temperature; the loss is unimodal in it. */
 export function fitTemperature(scores: readonly ArrayLike<number>[], targets: Int32Array): number {
   if (scores.length === 0) return 1;
   const ratio = (Math.sqrt(5) - 1) / 2;
@@ -34,48 +42,34 @@ export function fitTemperature(scores: readonly ArrayLike<number>[], targets: In
   for (let step = 0; step < 40; step++) {
     const a = high - ratio * (high - low);
     const b = low + ratio * (high - low);
-    if (negativeLogLikelihood(scores, targets, Math.exp(a)) < negativeLogLikelihood(scores, targets, Math.exp(b))) high = b;
+    if (topLabelLogLoss(scores, targets, Math.exp(a)) < topLabelLogLoss(scores, targets, Math.exp(b))) high = b;
     else low = a;
   }
   return Math.exp((low + high) / 2);
 }
 
 /**
- * Weight of out-of-scope recall against in-scope accuracy when choosing the threshold: a wrong
- * "I can't help with that" turns a customer away, a missed out-of-scope only reaches a clarifying
- * question or an agent, so recall counts for less.
+ * Share of correctly recognised in-scope questions the out-of-scope threshold may turn away. Fixing
+ * this (rather than trading it against out-of-scope recall) keeps the threshold stable even when only a
+ * handful of out-of-scope examples are held out: a wrong "I can't help with that" turns a customer
+ * away, while a missed out-of-scope question only reaches a clarifying question or an agent.
  */
-const OUT_OF_SCOPE_RECALL_WEIGHT = 0.5;
+const IN_SCOPE_REJECTION_BUDGET = 0.005;
 
 /**
- * The lowest top-confidence at which a prediction is still trusted, chosen on held-out examples to
- * maximise in-scope accuracy plus weighted out-of-scope recall. Zero when there are no out-of-scope
- * examples to learn it from.
+ * The lowest top-confidence at which a prediction is still trusted: the confidence below which lie
+ * IN_SCOPE_REJECTION_BUDGET of the held-out in-scope predictions that were right. Zero when the training
+ * data has no out-of-scope examples, since then nothing tells what out of scope looks like.
  */
 export function fitOutOfScopeThreshold(probabilities: readonly Float64Array[], targets: Int32Array, outOfScopeIndex: number): number {
-  const outOfScopeCount = targets.filter((t) => t === outOfScopeIndex).length;
-  if (outOfScopeIndex < 0 || outOfScopeCount === 0) return 0;
-  const inScopeCount = targets.length - outOfScopeCount;
-  const items = probabilities.map((p, i) => {
+  if (outOfScopeIndex < 0 || !targets.includes(outOfScopeIndex)) return 0;
+  const confidences: number[] = [];
+  probabilities.forEach((p, i) => {
     let best = 0;
     for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
-    return { top: p[best]!, best, target: targets[i]! };
+    if (best === targets[i] && best !== outOfScopeIndex) confidences.push(p[best]!);
   });
-  let bestThreshold = 0;
-  let bestObjective = -Infinity;
-  for (const candidate of [0, ...items.map((item) => item.top + 1e-9)]) {
-    let correct = 0;
-    let caught = 0;
-    for (const item of items) {
-      const flagged = item.best === outOfScopeIndex || item.top < candidate;
-      if (item.target === outOfScopeIndex) caught += flagged ? 1 : 0;
-      else correct += !flagged && item.best === item.target ? 1 : 0;
-    }
-    const objective = correct / Math.max(inScopeCount, 1) + (OUT_OF_SCOPE_RECALL_WEIGHT * caught) / outOfScopeCount;
-    if (objective > bestObjective) {
-      bestObjective = objective;
-      bestThreshold = candidate;
-    }
-  }
-  return bestThreshold;
+  if (confidences.length === 0) return 0;
+  confidences.sort((a, b) => a - b);
+  return confidences[Math.floor(confidences.length * IN_SCOPE_REJECTION_BUDGET)]!;
 }

@@ -1,5 +1,5 @@
 import type { Example } from './datasets.js';
-import { DEFAULT_FEATURE_OPTIONS, type FeatureOptions } from './features.js';
+import { DEFAULT_FEATURE_OPTIONS, normalizeText, type FeatureOptions } from './features.js';
 import { decisionScores, trainOneVsRest, type LinearModel } from './linear-svm.js';
 import { fitOutOfScopeThreshold, fitTemperature, softmax } from './calibration.js';
 import { Vectorizer, type SparseVector, type VectorizerState } from './vectorizer.js';
@@ -23,7 +23,7 @@ export interface TrainOptions {
   features: FeatureOptions;
   c: number;
   maxEpochs: number;
-  /** Share of the examples held back to fit the temperature and the out-of-scope threshold. */
+  /** Share of the examples held back to fit the temperature and the out-of-scope threshold, when none is marked for tuning. */
   calibrationShare: number;
   seed: number;
   onProgress?: (stage: 'calibration' | 'final', done: number, total: number) => void;
@@ -31,7 +31,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   features: DEFAULT_FEATURE_OPTIONS,
-  c: 0.5,
+  c: 1,
   maxEpochs: 30,
   calibrationShare: 0.1,
   seed: 7,
@@ -56,24 +56,35 @@ function encode(vectorizer: Vectorizer, examples: readonly Example[], index: Map
   };
 }
 
-/** Every label keeps at least one training example in the calibration split. */
+/**
+ * Holds back about `share` of each label's examples. Texts that normalise to the same string (a
+ * Traditional sentence and its Simplified twin) stay on one side, or the held-out part would look easier
+ * than new questions and the fitted temperature would make the model overconfident.
+ */
 function stratifiedSplit(examples: readonly Example[], share: number, seed: number): [Example[], Example[]] {
-  const byLabel = new Map<string, Example[]>();
+  const byLabel = new Map<string, Map<string, Example[]>>();
   for (const e of examples) {
-    const key = e.label ?? OUT_OF_SCOPE;
-    byLabel.set(key, [...(byLabel.get(key) ?? []), e]);
+    const label = e.label ?? OUT_OF_SCOPE;
+    const twins = byLabel.get(label) ?? new Map<string, Example[]>();
+    byLabel.set(label, twins);
+    const key = normalizeText(e.text);
+    twins.set(key, [...(twins.get(key) ?? []), e]);
   }
   const fit: Example[] = [];
   const held: Example[] = [];
   let state = seed;
-  for (const group of byLabel.values()) {
-    const shuffled = group
-      .map((e) => ({ e, k: (state = (state * 1103515245 + 12345) % 2147483648) }))
+  for (const twins of byLabel.values()) {
+    const groups = [...twins.values()]
+      .map((group) => ({ group, k: (state = (state * 1103515245 + 12345) % 2147483648) }))
       .sort((a, b) => a.k - b.k)
-      .map(({ e }) => e);
-    const heldCount = group.length > 1 ? Math.max(1, Math.round(group.length * share)) : 0;
-    held.push(...shuffled.slice(0, heldCount));
-    fit.push(...shuffled.slice(heldCount));
+      .map(({ group }) => group);
+    const total = groups.reduce((sum, g) => sum + g.length, 0);
+    let heldCount = 0;
+    for (const group of groups) {
+      const hold = groups.length > 1 && heldCount < Math.max(1, Math.round(total * share));
+      (hold ? held : fit).push(...group);
+      if (hold) heldCount += group.length;
+    }
   }
   return [fit, held];
 }
@@ -107,7 +118,10 @@ export class IntentClassifier {
       return { vectorizer, linear };
     };
 
-    const [fit, held] = stratifiedSplit(examples, options.calibrationShare, options.seed);
+    // Data that comes with its own tuning split is calibrated on it: that split was collected apart from
+    // the training data, so it shows how the model fares on new wording better than a random tenth.
+    const tuning = examples.filter((e) => e.tuning);
+    const [fit, held] = tuning.length > 0 ? [examples.filter((e) => !e.tuning), tuning] : stratifiedSplit(examples, options.calibrationShare, options.seed);
     const probe = fitLinear(fit, 'calibration');
     const heldEncoded = encode(probe.vectorizer, held, index);
     const heldScores = heldEncoded.rows.map((row) => decisionScores(probe.linear, row));

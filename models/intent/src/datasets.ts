@@ -6,6 +6,8 @@ import { z } from 'zod';
 export interface Example {
   text: string;
   label: string | null;
+  /** Given as tuning data (CLINC150's val): calibration is fitted on these before they join training. */
+  tuning?: boolean;
 }
 
 export type DatasetFormat = 'banking77' | 'clinc150';
@@ -44,14 +46,14 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-const fromPairs = (pairs: [string, string][], outOfScope: boolean): Example[] =>
-  pairs.map(([text, label]) => ({ text, label: outOfScope || label === 'oos' ? null : label }));
+const fromPairs = (pairs: [string, string][], outOfScope: boolean, tuning = false): Example[] =>
+  pairs.map(([text, label]) => ({ text, label: outOfScope || label === 'oos' ? null : label, ...(tuning ? { tuning } : {}) }));
 
 async function clincTrain(file: string): Promise<Example[]> {
   const data = CLINC_TRAIN.safeParse(await readJson(file));
   if (!data.success) throw describe(data.error, file);
   const { train, oos_train, val, oos_val } = data.data;
-  return [...fromPairs(train, false), ...fromPairs(val, false), ...fromPairs(oos_train, true), ...fromPairs(oos_val, true)];
+  return [...fromPairs(train, false), ...fromPairs(val, false, true), ...fromPairs(oos_train, true), ...fromPairs(oos_val, true, true)];
 }
 
 async function clincTest(file: string): Promise<Example[]> {
