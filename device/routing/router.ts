@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import type { IntentArtifact } from '../../models/intent/src/artifact.js';
 import type { EventBus } from '../bus.js';
@@ -17,11 +18,16 @@ export const wrapUpSchema = z.strictObject({ label: z.string().min(1).max(100), 
 export class RoutingError extends Error {
   constructor(
     message: string,
-    readonly statusCode: 400 | 403 | 404 | 409 = 400,
+    readonly statusCode: 400 | 403 | 404 | 409 | 429 = 400,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
+
+/** Unknown card or phone numbers a kiosk may try in a window before look-ups pause: no guessing numbers. */
+const LOOKUP_FAILURES_PER_KIOSK = 10;
+const LOOKUP_WINDOW_SECONDS = 600;
 
 export interface LabelOption {
   label: string;
@@ -58,6 +64,8 @@ const RESPONSE_TARGET_MS = 30_000;
  * call and wrap-up from the bus.
  */
 export class Router {
+  private readonly failedLookups = new RateLimiterMemory({ points: LOOKUP_FAILURES_PER_KIOSK, duration: LOOKUP_WINDOW_SECONDS });
+
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
@@ -157,7 +165,12 @@ export class Router {
 
   async identify(kioskId: string, sessionId: string, method: IdentifyMethod, value: string): Promise<CustomerView | null> {
     this.session(kioskId, sessionId);
+    const failures = await this.failedLookups.get(kioskId);
+    if (failures && failures.remainingPoints <= 0) {
+      throw new RoutingError('too many unknown numbers from this kiosk; try again later', 429, Math.ceil(failures.msBeforeNext / 1000));
+    }
     const customer = this.customers.lookup(method, value);
+    if (!customer) await this.failedLookups.penalty(kioskId, 1);
     if (customer) await this.patch(sessionId, (s) => void (s.customer = { id: customer.id, tier: customer.tier }));
     return customer;
   }

@@ -21,6 +21,18 @@ test('a customer asks about a parcel in Traditional Chinese: the bot answers and
   const sessions = (await (await admin.get('/api/routing/sessions')).json()) as { sessions: { decisions: { label: string; rules: string[] }[]; botAnsweredAt: string | null }[] };
   expect(sessions.sessions[0]).toMatchObject({ decisions: [{ label: 'ecommerce.logistics.track_parcel', rules: ['bot-tier'] }], botAnsweredAt: expect.any(String) });
   await context.close();
+
+  // The administrator sees the decision with its reasons, and the 30-second response figures.
+  const adminPage = await browser.newPage();
+  await adminPage.goto('/admin');
+  await adminPage.getByLabel('Username').fill('admin');
+  await adminPage.getByLabel('Password').fill(process.env.E2E_ADMIN_PASSWORD!);
+  await adminPage.getByRole('button', { name: 'Sign in' }).click();
+  await adminPage.getByRole('button', { name: 'Routing' }).click();
+  await expect(adminPage.getByText('請問我的包裹寄到哪裡了')).toBeVisible();
+  await expect(adminPage.getByText(/ecommerce\.logistics\.track_parcel at \d+%: the bot answers/)).toBeVisible();
+  await expect(adminPage.getByTestId('routing-measures')).toContainText('answered within 30 s');
+  await adminPage.close();
 });
 
 test('a customer who identifies with a VIP card reaches an agent before customers who waited longer', async ({ browser, request }) => {

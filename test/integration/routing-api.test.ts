@@ -112,6 +112,19 @@ describe('routing a kiosk question', () => {
     expect((await kiosk.request('GET', '/api/routing/measures', undefined, bearer)).status).toBe(401);
     expect((await agent.request('GET', '/api/admin/customers')).status).toBe(403);
   });
+
+  it('pauses look-ups from a kiosk that keeps trying unknown numbers', async () => {
+    const id = await startSession(otherBearer);
+    for (let i = 0; i < 10; i++) {
+      expect((await kiosk.request('POST', `/api/kiosk/sessions/${id}/identify`, { method: 'card', value: `40000000000000${10 + i}` }, otherBearer)).status).toBe(404);
+    }
+    const paused = await kiosk.request('POST', `/api/kiosk/sessions/${id}/identify`, { method: 'phone', value: '91234567' }, otherBearer);
+    expect(paused.status).toBe(429);
+    expect(Number(paused.headers['retry-after'])).toBeGreaterThan(0);
+    // Other kiosks are not affected.
+    const mine = await startSession();
+    expect((await kiosk.request('POST', `/api/kiosk/sessions/${mine}/identify`, { method: 'phone', value: '91234567' }, bearer)).status).toBe(200);
+  });
 });
 
 describe('queues over the real signalling', () => {

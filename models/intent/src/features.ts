@@ -6,6 +6,7 @@
  */
 
 import * as OpenCC from 'opencc-js';
+import { stemmer } from 'stemmer';
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 /** Traditional and Simplified customers ask the same things: one script lets them share what was learnt. */
@@ -49,6 +50,11 @@ export function extractFeatures(text: string, options: FeatureOptions = DEFAULT_
   const tokens = words(normalized);
   for (let n = 1; n <= options.maxWordGram; n++) {
     for (let i = 0; i + n <= tokens.length; i++) add(counts, `w${n}:${tokens.slice(i, i + n).join(' ')}`);
+  }
+  // Stems let "refunded", "refunds" and "refunding" count as one word for the word n-grams too.
+  const stems = tokens.filter((t) => !CJK.test(t)).map((t) => stemmer(t));
+  for (let n = 1; n <= options.maxWordGram; n++) {
+    for (let i = 0; i + n <= stems.length; i++) add(counts, `s${n}:${stems.slice(i, i + n).join(' ')}`);
   }
   for (const token of tokens) {
     if (CJK.test(token)) continue;
