@@ -109,6 +109,10 @@ describe('routing a kiosk question', () => {
     const supervisor = await staff('routing.supervisor', 'supervisor');
     expect((await supervisor.request('POST', `/api/routing/sessions/${id}/wrap-up`, { label: 'no.such.label', resolved: true })).body.message).toBe('unknown intent label');
     expect((await supervisor.request('POST', `/api/routing/sessions/${id}/wrap-up`, { label: 'general.hours.opening_hours', resolved: 'yes' })).status).toBe(400);
+    expect((await supervisor.request('GET', '/api/routing/labels?lang=fr')).status).toBe(400);
+    expect((await supervisor.request('GET', '/api/routing/sessions?limit=0')).status).toBe(400);
+    expect((await supervisor.request('GET', '/api/routing/sessions/not-a-uuid/routed')).status).toBe(400);
+    expect((await supervisor.request('POST', '/api/routing/sessions/00000000-0000-4000-8000-000000000000/wrap-up', { label: 'general.hours.opening_hours', resolved: true })).status).toBe(404);
     expect((await kiosk.request('GET', '/api/routing/measures', undefined, bearer)).status).toBe(401);
     expect((await agent.request('GET', '/api/admin/customers')).status).toBe(403);
   });
