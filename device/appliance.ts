@@ -8,6 +8,7 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings } from './media/index.js';
+import { answersBundle, importBundle, Knowledge, readSeedBundle, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
@@ -28,6 +29,7 @@ export interface Appliance {
   calls: Calls;
   router: Router;
   customers: Customers;
+  knowledge: Knowledge;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -45,6 +47,8 @@ const DEMO_CUSTOMERS: NewCustomer[] = [
 ];
 
 const LEXICON_FILE = new URL('../models/intent/escalation.json', import.meta.url);
+const SYNONYMS_FILE = new URL('./knowledge/synonyms.json', import.meta.url);
+const SEED_DIR = new URL('./knowledge/seed', import.meta.url);
 
 /** Wires store, media, MQTT and HTTP together. Does not listen: the caller decides where. */
 export async function startAppliance(config: Config, log: Logger): Promise<Appliance> {
@@ -89,11 +93,25 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const intentModel = await loadIntentModel(config.intentModelDir);
     log.info({ labels: intentModel.labels.size, trainedAt: intentModel.manifest.trainedAt }, 'intent model loaded');
     const customers = new Customers(store);
-    const router = new Router(store, bus, intentModel, new EscalationLexicon(LEXICON_FILE.pathname), customers, {
-      clarifyBelow: config.routingClarifyBelow,
-      clarifyOptionFloor: 0.05,
-      fallbackSkill: config.routingFallbackSkill,
-    });
+    const knowledge = new Knowledge(store, bus, new Synonyms(SYNONYMS_FILE.pathname));
+    if (knowledge.articleCount === 0) {
+      // First start: the demo knowledge base and the bot's answer for every bot-tier intent.
+      const seeded = await importBundle(knowledge, await readSeedBundle(SEED_DIR.pathname), 'seed');
+      const answers = await importBundle(knowledge, answersBundle([...intentModel.labels.values()]), 'seed');
+      log.info({ articles: seeded.added + answers.added }, 'demo knowledge base seeded');
+    }
+    const router = new Router(
+      store,
+      bus,
+      intentModel,
+      new EscalationLexicon(LEXICON_FILE.pathname),
+      customers,
+      { clarifyBelow: config.routingClarifyBelow, clarifyOptionFloor: 0.05, fallbackSkill: config.routingFallbackSkill },
+      async ({ intent, text, lang, sessionId, customerId }) => {
+        const [best] = await knowledge.recommend({ text, intent, lang, limit: 1, shownTo: { audience: 'bot', sessionId, customerId } });
+        return best ? { exposureId: best.exposureId, title: best.title, body: best.body } : null;
+      },
+    );
     const presence = new Presence(bus);
     const recordingsDir = join(config.dataDir, 'recordings');
     const calls = new Calls(
@@ -125,6 +143,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       presence,
       router,
       customers,
+      knowledge,
       calls,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
@@ -146,7 +165,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const firstStartCredentials = await createFirstStartAccounts(accounts);
     if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -17,7 +17,23 @@ export interface BusEvents {
   'call.answered': { callId: string; kioskId: string; sessionId: string | null; agentId: string; via: string; at: string };
   'call.producer': { callId: string; role: 'customer' | 'agent'; kind: 'audio' | 'video'; producerId: string; at: string };
   'call.ended': { callId: string; sessionId: string | null; reason: string; at: string };
-  'routing.decided': { sessionId: string; kioskId: string; kind: string; label: string | null; confidence: number | null; rules: string[]; at: string };
+  'routing.decided': {
+    sessionId: string;
+    kioskId: string;
+    customerId: string | null;
+    text: string;
+    lang: string;
+    kind: string;
+    label: string | null;
+    confidence: number | null;
+    rules: string[];
+    /** For a bot-tier question: whether the knowledge base had an answer. */
+    answered: boolean;
+    at: string;
+  };
+  'knowledge.article.saved': { articleId: string; version: number; at: string };
+  'knowledge.article.retired': { articleId: string; reason: string; at: string };
+  'knowledge.outcome': { exposureId: string; articleId: string; success: boolean; by: string; at: string };
   'routing.wrapped-up': { sessionId: string; agentId: string; label: string; confirmed: boolean; resolved: boolean; at: string };
 }
 

@@ -9,5 +9,5 @@ export type { EscalationSignal } from './escalation.js';
 export { Customers, CustomerError, identifySchema, newCustomerSchema, IDENTIFY_METHODS } from './customers.js';
 export type { CustomerView, IdentifyMethod, NewCustomer } from './customers.js';
 export { Router, RoutingError, askSchema, chooseSchema, startSessionSchema, wrapUpSchema, computeMeasures } from './router.js';
-export type { AskResult, LabelOption, RoutingMeasures } from './router.js';
+export type { AskResult, AnswerSource, BotAnswer, LabelOption, RoutingMeasures } from './router.js';
 export { loadIntentModel } from './intent-model.js';

@@ -34,13 +34,23 @@ export interface LabelOption {
   name: string;
 }
 
+/** The bot's answer to a question: the best solution the knowledge base has for its intent. */
+export interface BotAnswer {
+  /** Identifies this showing of the answer, for the customer's "did this help?". */
+  exposureId: string | null;
+  title: string;
+  body: string;
+}
+
+export type AnswerSource = (question: { intent: string; text: string; lang: Language; sessionId: string; customerId: string | null }) => Promise<BotAnswer | null>;
+
 export interface AskResult {
   sessionId: string;
   decision: StoredDecision;
   /** The label's name in the customer's language. */
   labelName: string | null;
-  /** The bot's answer (bot tier only). */
-  answer: string | null;
+  /** The bot's answer (bot tier only); null when the knowledge base has none. */
+  answer: BotAnswer | null;
   /** The choices of a clarifying question. */
   options: LabelOption[];
 }
@@ -73,6 +83,7 @@ export class Router {
     private readonly lexicon: EscalationLexicon,
     private readonly customers: Customers,
     private readonly policy: PolicyOptions,
+    private readonly answers: AnswerSource,
   ) {
     bus.on('call.requested', ({ sessionId, at }) => void this.patch(sessionId, (s) => void (s.queuedAt ??= at)));
     bus.on('call.answered', ({ sessionId, at }) =>
@@ -94,10 +105,15 @@ export class Router {
     });
   }
 
-  private session(kioskId: string, sessionId: string): ServiceSessionRecord {
-    const session = this.store.read((d) => d.serviceSessions.find((s) => s.id === sessionId));
+  /** The kiosk's own session; any other kiosk's, or none, is "not found". */
+  requireSession(kioskId: string, sessionId: string): ServiceSessionRecord {
+    const session = this.sessionById(sessionId);
     if (!session || session.kioskId !== kioskId) throw new RoutingError('no such session at this kiosk', 404);
     return session;
+  }
+
+  sessionById(sessionId: string): ServiceSessionRecord | null {
+    return this.store.read((d) => d.serviceSessions.find((s) => s.id === sessionId) ?? null);
   }
 
   labelName(label: string, lang: Language): string {
@@ -125,13 +141,13 @@ export class Router {
   }
 
   async ask(kioskId: string, sessionId: string, text: string): Promise<AskResult> {
-    const session = this.session(kioskId, sessionId);
+    const session = this.requireSession(kioskId, sessionId);
     return this.route(session, text, undefined);
   }
 
   /** The customer picked one of the options of a clarifying question. */
   async choose(kioskId: string, sessionId: string, label: string): Promise<AskResult> {
-    const session = this.session(kioskId, sessionId);
+    const session = this.requireSession(kioskId, sessionId);
     const last = session.decisions.at(-1);
     if (last?.kind !== 'clarify') throw new RoutingError('there is no question to choose an answer for', 409);
     if (!last.candidates.some((c) => c.label === label)) throw new RoutingError('that is not one of the options offered');
@@ -145,7 +161,10 @@ export class Router {
       this.policy,
     );
     const stored: StoredDecision = { at: new Date().toISOString(), text, ...decision };
-    const answer = decision.kind === 'bot' && decision.label ? (this.model.labels.get(decision.label)?.answer?.[session.lang] ?? null) : null;
+    const answer =
+      decision.kind === 'bot' && decision.label
+        ? await this.answers({ intent: decision.label, text, lang: session.lang, sessionId: session.id, customerId: session.customer?.id ?? null })
+        : null;
     await this.patch(session.id, (s) => {
       s.decisions.push(stored);
       if (answer) {
@@ -153,7 +172,19 @@ export class Router {
         s.firstResponseAt ??= stored.at;
       }
     });
-    this.bus.emit('routing.decided', { sessionId: session.id, kioskId: session.kioskId, kind: decision.kind, label: decision.label, confidence: decision.confidence, rules: decision.rules, at: stored.at });
+    this.bus.emit('routing.decided', {
+      sessionId: session.id,
+      kioskId: session.kioskId,
+      customerId: session.customer?.id ?? null,
+      text,
+      lang: session.lang,
+      kind: decision.kind,
+      label: decision.label,
+      confidence: decision.confidence,
+      rules: decision.rules,
+      answered: answer !== null,
+      at: stored.at,
+    });
     return {
       sessionId: session.id,
       decision: stored,
@@ -164,7 +195,7 @@ export class Router {
   }
 
   async identify(kioskId: string, sessionId: string, method: IdentifyMethod, value: string): Promise<CustomerView | null> {
-    this.session(kioskId, sessionId);
+    this.requireSession(kioskId, sessionId);
     const failures = await this.failedLookups.get(kioskId);
     if (failures && failures.remainingPoints <= 0) {
       throw new RoutingError('too many unknown numbers from this kiosk; try again later', 429, Math.ceil(failures.msBeforeNext / 1000));
@@ -179,7 +210,7 @@ export class Router {
   queueRoute(kioskId: string, sessionId: string | null): QueueRoute {
     const fallback: QueueRoute = { skill: this.policy.fallbackSkill, vipLine: false, priority: PRIORITY.normal };
     if (!sessionId) return fallback;
-    const session = this.session(kioskId, sessionId);
+    const session = this.requireSession(kioskId, sessionId);
     const route = session.decisions.at(-1)?.route ?? fallback;
     const vip = session.customer?.tier === 'vip';
     return vip ? { ...route, vipLine: true, priority: PRIORITY.vip } : { ...route, priority: route.priority as QueueRoute['priority'] };

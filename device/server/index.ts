@@ -3,6 +3,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/index.js';
 import type { Calls } from '../calls/index.js';
+import type { Knowledge } from '../knowledge/index.js';
 import type { Customers, Presence, Router } from '../routing/index.js';
 import { installErrorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
@@ -11,6 +12,7 @@ import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
 import { healthRoutes, type HealthProbe } from './routes/health.js';
 import { kioskRoutes } from './routes/kiosk.js';
+import { knowledgeRoutes } from './routes/knowledge.js';
 import { routingRoutes } from './routes/routing.js';
 import { webRoutes } from './routes/web.js';
 import { MAX_FRAME_BYTES, Signalling } from './signalling.js';
@@ -26,6 +28,7 @@ export interface ServerDeps {
   presence: Presence;
   router: Router;
   customers: Customers;
+  knowledge: Knowledge;
   calls: Calls;
   health: Record<string, HealthProbe>;
 }
@@ -51,6 +54,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   kioskRoutes(app, deps.accounts, deps.router);
   callRoutes(app, deps.accounts, deps.calls);
   routingRoutes(app, deps.accounts, deps.router, deps.customers, deps.calls, deps.presence);
+  knowledgeRoutes(app, deps.accounts, deps.knowledge, deps.router, deps.calls);
   new Signalling(deps.accounts, deps.calls).register(app);
   await webRoutes(app, deps.webDir);
   return app;

@@ -21,8 +21,16 @@ export type {
   CustomerTier,
   ServiceSessionRecord,
   StoredDecision,
+  LocalizedText,
+  LocalizedTerms,
+  KbNode,
+  KbArticleVersion,
+  KbLink,
+  KbExposure,
+  KbNodeType,
+  KbLinkType,
 } from './schema.js';
-export { END_REASONS, LANGUAGES, ROLES, CUSTOMER_TIERS } from './schema.js';
+export { END_REASONS, LANGUAGES, ROLES, CUSTOMER_TIERS, KB_NODE_TYPES, KB_LINK_TYPES, localizedTextSchema, localizedTermsSchema } from './schema.js';
 
 export interface StoreHealth {
   up: boolean;
@@ -136,5 +144,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '' };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [] };
 }

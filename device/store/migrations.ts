@@ -41,6 +41,15 @@ export const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    to: 4,
+    describe: 'knowledge graph: nodes, article versions, typed links, recommendation exposures and outcomes',
+    up(data) {
+      for (const name of ['kbNodes', 'kbArticleVersions', 'kbLinks', 'kbExposures']) {
+        if (!Array.isArray(data[name])) data[name] = [];
+      }
+    },
+  },
 ];
 
 export function latestVersion(migrations: Migration[]): number {

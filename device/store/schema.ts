@@ -112,6 +112,58 @@ export const serviceSessionSchema = z.object({
     .nullable(),
 });
 
+export const localizedTextSchema = z.object({ 'zh-Hant': z.string(), 'zh-Hans': z.string(), en: z.string() });
+export const localizedTermsSchema = z.object({ 'zh-Hant': z.array(z.string()), 'zh-Hans': z.array(z.string()), en: z.array(z.string()) });
+
+export const KB_NODE_TYPES = ['article', 'product', 'policy', 'intent', 'source'] as const;
+export const KB_LINK_TYPES = ['solves', 'applies-to', 'supersedes', 'derived-from'] as const;
+
+/** A node of the knowledge graph. Articles keep their content in versions; other nodes carry it here. */
+export const kbNodeSchema = z.object({
+  id: z.string(),
+  type: z.enum(KB_NODE_TYPES),
+  /** Natural key: an intent label, a product code, a source file path; unique per type. */
+  key: z.string(),
+  title: localizedTextSchema,
+  body: localizedTextSchema,
+  status: z.enum(['active', 'retired']),
+  createdAt: z.string(),
+  retiredAt: z.string().nullable(),
+  retiredReason: z.string().nullable(),
+});
+
+export const kbArticleVersionSchema = z.object({
+  articleId: z.string(),
+  version: z.number().int().min(1),
+  title: localizedTextSchema,
+  body: localizedTextSchema,
+  keywords: localizedTermsSchema,
+  validFrom: z.string(),
+  validUntil: z.string().nullable(),
+  contentHash: z.string(),
+  author: z.string(),
+  createdAt: z.string(),
+});
+
+export const kbLinkSchema = z.object({ from: z.string(), to: z.string(), type: z.enum(KB_LINK_TYPES), createdAt: z.string() });
+
+/** An article shown to the bot's customer or to an agent, and what came of it. */
+export const kbExposureSchema = z.object({
+  id: z.string(),
+  articleId: z.string(),
+  version: z.number().int(),
+  sessionId: z.string().nullable(),
+  intent: z.string().nullable(),
+  customerId: z.string().nullable(),
+  audience: z.enum(['bot', 'agent']),
+  rank: z.number().int().min(1),
+  at: z.string(),
+  outcome: z.enum(['success', 'failure']).nullable(),
+  /** Who or what settled it: the agent, the customer on the kiosk, a repeat inquiry, seven quiet days. */
+  outcomeBy: z.enum(['agent', 'customer', 'repeat', 'no-repeat']).nullable(),
+  outcomeAt: z.string().nullable(),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -123,6 +175,10 @@ export const storeDataSchema = z.object({
   serviceSessions: z.array(serviceSessionSchema),
   /** Key of the customer number hashes; random per appliance so the hashes mean nothing elsewhere. */
   customerLookupKey: z.string(),
+  kbNodes: z.array(kbNodeSchema),
+  kbArticleVersions: z.array(kbArticleVersionSchema),
+  kbLinks: z.array(kbLinkSchema),
+  kbExposures: z.array(kbExposureSchema),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -135,6 +191,14 @@ export type CustomerRecord = z.infer<typeof customerSchema>;
 export type ServiceSessionRecord = z.infer<typeof serviceSessionSchema>;
 export type StoredDecision = z.infer<typeof routingDecisionSchema>;
 export type CustomerTier = (typeof CUSTOMER_TIERS)[number];
+export type LocalizedText = z.infer<typeof localizedTextSchema>;
+export type LocalizedTerms = z.infer<typeof localizedTermsSchema>;
+export type KbNode = z.infer<typeof kbNodeSchema>;
+export type KbArticleVersion = z.infer<typeof kbArticleVersionSchema>;
+export type KbLink = z.infer<typeof kbLinkSchema>;
+export type KbExposure = z.infer<typeof kbExposureSchema>;
+export type KbNodeType = (typeof KB_NODE_TYPES)[number];
+export type KbLinkType = (typeof KB_LINK_TYPES)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type EndReason = (typeof END_REASONS)[number];
 export type Role = (typeof ROLES)[number];

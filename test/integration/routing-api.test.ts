@@ -44,7 +44,12 @@ describe('routing a kiosk question', () => {
     const id = await startSession(bearer, 'zh-Hant');
     const hours = await kiosk.request('POST', `/api/kiosk/sessions/${id}/questions`, { text: '請問你們營業時間是幾點到幾點？' }, bearer);
     expect(hours.status).toBe(200);
-    expect(hours.body).toMatchObject({ decision: { kind: 'bot', label: 'general.hours.opening_hours', rules: ['bot-tier'] }, answer: expect.any(String) });
+    expect(hours.body).toMatchObject({ decision: { kind: 'bot', label: 'general.hours.opening_hours', rules: ['bot-tier'] }, answer: { exposureId: expect.any(String), title: expect.any(String), body: expect.any(String) } });
+    // The customer says the answer helped: the shown article's success count grows.
+    const exposureId = (hours.body.answer as { exposureId: string }).exposureId;
+    expect((await kiosk.request('POST', `/api/kiosk/sessions/${id}/feedback`, { exposureId, helpful: true }, bearer)).status).toBe(200);
+    expect(appliance.knowledge.exposure(exposureId)).toMatchObject({ outcome: 'success', outcomeBy: 'customer', sessionId: id });
+    expect((await kiosk.request('POST', `/api/kiosk/sessions/${id}/feedback`, { exposureId, helpful: false }, bearer)).status).toBe(409);
     const stored = appliance.router.sessions(10).find((s) => s.id === id)!;
     expect(stored.decisions[0]).toMatchObject({ text: '請問你們營業時間是幾點到幾點？', label: 'general.hours.opening_hours', explanation: expect.stringContaining('general.hours.opening_hours') });
     expect(stored.firstResponseAt).toBe(stored.botAnsweredAt);
@@ -84,6 +89,8 @@ describe('routing a kiosk question', () => {
       ['POST', '/api/kiosk/sessions/00000000-0000-4000-8000-000000000000/questions', { text: 'hello' }, bearer, 404, /no such session/],
       ['POST', '/api/kiosk/sessions/not-a-uuid/questions', { text: 'hello' }, bearer, 400, /id must be a UUID/],
       ['POST', `/api/kiosk/sessions/${id}/choice`, { label: 'general.hours.opening_hours' }, bearer, 409, /no question to choose/],
+      ['POST', `/api/kiosk/sessions/${id}/feedback`, { exposureId: '00000000-0000-4000-8000-000000000000', helpful: true }, bearer, 404, /no such answer in this session/],
+      ['POST', `/api/kiosk/sessions/${id}/feedback`, { exposureId: 'nope', helpful: true }, bearer, 400, /exposureId must be a UUID/],
       ['POST', `/api/kiosk/sessions/${id}/identify`, { method: 'card', value: '1234' }, bearer, 400, /12 to 19 digits/],
       ['POST', `/api/kiosk/sessions/${id}/identify`, { method: 'email', value: 'a@b.c' }, bearer, 400, /method/],
       ['POST', `/api/kiosk/sessions/${id}/identify`, { method: 'phone', value: '0000000000' }, bearer, 404, /no customer with that phone number/],

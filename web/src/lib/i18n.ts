@@ -19,6 +19,11 @@ interface KioskTexts {
   talkTitle: string;
   talkHint: string;
   answerTitle: string;
+  helpful: string;
+  yes: string;
+  no: string;
+  thanksFeedback: string;
+  noAnswer: string;
   stillNeedHelp: string;
   clarifyTitle: string;
   noneOfThese: string;
@@ -62,6 +67,11 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: '與專員視訊',
     talkHint: '真人專員將透過即時視訊為您服務',
     answerTitle: '為您找到的解答',
+    helpful: '這個解答有幫助嗎？',
+    yes: '有幫助',
+    no: '沒有幫助',
+    thanksFeedback: '謝謝您的回饋！',
+    noAnswer: '抱歉，目前還沒有這個問題的解答，我們已記錄下來。您可以請專員協助。',
     stillNeedHelp: '仍需協助？與專員視訊',
     clarifyTitle: '請問您想詢問的是：',
     noneOfThese: '都不是，請專員協助',
@@ -116,6 +126,11 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: '与专员视频',
     talkHint: '真人专员将通过实时视频为您服务',
     answerTitle: '为您找到的解答',
+    helpful: '这个解答有帮助吗？',
+    yes: '有帮助',
+    no: '没有帮助',
+    thanksFeedback: '谢谢您的反馈！',
+    noAnswer: '抱歉，目前还没有这个问题的解答，我们已记录下来。您可以请专员帮助。',
     stillNeedHelp: '仍需帮助？与专员视频',
     clarifyTitle: '请问您想咨询的是：',
     noneOfThese: '都不是，请专员帮助',
@@ -170,6 +185,11 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: 'Talk to an agent',
     talkHint: 'A person will serve you by live video',
     answerTitle: 'Here is what we found',
+    helpful: 'Did this answer your question?',
+    yes: 'Yes, it helped',
+    no: 'No',
+    thanksFeedback: 'Thank you for telling us!',
+    noAnswer: "Sorry, we have no answer to this yet; we have noted the question. An agent can help you.",
     stillNeedHelp: 'Still need help? Talk to an agent',
     clarifyTitle: 'Did you mean:',
     noneOfThese: 'None of these: talk to an agent',

@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Accounts } from '../../accounts/index.js';
+import type { Calls } from '../../calls/index.js';
+import { articleInputSchema, importBundle, type Knowledge } from '../../knowledge/index.js';
+import type { Router } from '../../routing/index.js';
+import { LANGUAGES, type Language } from '../../store/index.js';
+import { requireKiosk, requireUser } from '../auth.js';
+import { HttpError, parseInput } from '../errors.js';
+
+const idParams = z.object({ id: z.uuid('id must be a UUID') });
+const searchQuery = z.object({ q: z.string().trim().min(1, 'q: type something to search for').max(500), lang: z.enum(LANGUAGES).default('en'), limit: z.coerce.number().int().min(1).max(50).default(10) });
+const recommendationsQuery = z.object({ sessionId: z.uuid('sessionId must be a UUID'), lang: z.enum(LANGUAGES).optional() });
+const outcomeBody = z.strictObject({ success: z.boolean() });
+const feedbackBody = z.strictObject({ exposureId: z.uuid('exposureId must be a UUID'), helpful: z.boolean() });
+const retireBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+/**
+ * Knowledge for each audience: the kiosk's "did this help?", the agent's recommendations and their
+ * outcome, and the articles, search and releases for supervisors and admins.
+ */
+export function knowledgeRoutes(app: FastifyInstance, accounts: Accounts, knowledge: Knowledge, router: Router, calls: Calls): void {
+  const kioskOnly = { preHandler: requireKiosk(accounts) };
+  const staff = { preHandler: requireUser(accounts, ['agent', 'supervisor', 'admin']) };
+  const supervisors = { preHandler: requireUser(accounts, ['admin', 'supervisor']) };
+
+  /** Agents may act only on sessions whose call they took; supervisors and admins on any. */
+  const mayActOn = (user: { id: string; role: string }, sessionId: string | null) => user.role !== 'agent' || (sessionId !== null && calls.agentsOfSession(sessionId).includes(user.id));
+
+  app.post('/api/kiosk/sessions/:id/feedback', kioskOnly, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const { exposureId, helpful } = parseInput(feedbackBody, request.body);
+    router.requireSession(request.kiosk!.id, id);
+    const exposure = knowledge.exposure(exposureId);
+    if (!exposure || exposure.sessionId !== id) throw new HttpError(404, 'no such answer in this session');
+    await knowledge.recordOutcome(exposureId, helpful, 'customer');
+    return { recorded: true };
+  });
+
+  app.get('/api/knowledge/recommendations', staff, async (request) => {
+    const { sessionId, lang } = parseInput(recommendationsQuery, request.query);
+    const user = request.user!;
+    if (!mayActOn(user, sessionId)) throw new HttpError(403, 'only the agent who took this session sees its recommendations');
+    const session = router.sessionById(sessionId);
+    if (!session) throw new HttpError(404, 'no such session');
+    const routed = router.routedLabel(sessionId);
+    const question = session.decisions.filter((d) => d.label).at(-1)?.text ?? '';
+    const recommendations = await knowledge.recommend({
+      text: question,
+      intent: routed?.label ?? null,
+      lang: lang ?? (user.language as Language),
+      shownTo: { audience: 'agent', sessionId, customerId: session.customer?.id ?? null },
+    });
+    return { intent: routed?.label ?? null, question, recommendations };
+  });
+
+  app.post('/api/knowledge/exposures/:id/outcome', staff, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const { success } = parseInput(outcomeBody, request.body);
+    const exposure = knowledge.exposure(id);
+    if (!exposure) throw new HttpError(404, 'no such recommendation');
+    if (!mayActOn(request.user!, exposure.sessionId)) throw new HttpError(403, 'only the agent who took this session can record its outcome');
+    return { exposure: await knowledge.recordOutcome(id, success, 'agent') };
+  });
+
+  app.get('/api/knowledge/search', supervisors, async (request) => {
+    const { q, lang, limit } = parseInput(searchQuery, request.query);
+    return { results: knowledge.search(q, lang, limit) };
+  });
+
+  app.get('/api/knowledge/articles/:id', supervisors, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    return knowledge.article(id);
+  });
+
+  app.put('/api/knowledge/articles', supervisors, async (request) => {
+    const input = parseInput(articleInputSchema, request.body);
+    return knowledge.upsertArticle(input, request.user!.username);
+  });
+
+  app.post('/api/knowledge/articles/:id/retire', supervisors, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const { reason } = parseInput(retireBody, request.body);
+    await knowledge.retire(id, reason);
+    return knowledge.article(id);
+  });
+
+  app.post('/api/knowledge/releases', { preHandler: requireUser(accounts, ['admin']), bodyLimit: 16 * 1024 * 1024 }, async (request) => importBundle(knowledge, request.body, request.user!.username));
+}
