@@ -8,7 +8,7 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings } from './media/index.js';
-import { answersBundle, importBundle, Knowledge, readSeedBundle, Synonyms } from './knowledge/index.js';
+import { answersBundle, importBundle, Knowledge, KnowledgeTickets, readSeedBundle, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
@@ -30,6 +30,7 @@ export interface Appliance {
   router: Router;
   customers: Customers;
   knowledge: Knowledge;
+  tickets: KnowledgeTickets;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -100,6 +101,13 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       const answers = await importBundle(knowledge, answersBundle([...intentModel.labels.values()]), 'seed');
       log.info({ articles: seeded.added + answers.added }, 'demo knowledge base seeded');
     }
+    const tickets = new KnowledgeTickets(store, bus, knowledge, { slaHours: config.ticketSlaHours, warnBeforeHours: config.ticketWarnHours });
+    const deadlines = setInterval(() => {
+      tickets.checkDeadlines().catch((err: Error) => log.error({ err: err.message }, 'ticket deadline check failed'));
+    }, 60_000);
+    deadlines.unref();
+    stopped.push(() => clearInterval(deadlines));
+    bus.on('knowledge.ticket.warning', (w) => log.warn({ ticket: w.number, kind: w.kind, dueAt: w.dueAt }, 'knowledge ticket deadline'));
     const router = new Router(
       store,
       bus,
@@ -144,6 +152,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       router,
       customers,
       knowledge,
+      tickets,
       calls,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
@@ -165,7 +174,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const firstStartCredentials = await createFirstStartAccounts(accounts);
     if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -34,7 +34,10 @@ export interface BusEvents {
   'knowledge.article.saved': { articleId: string; version: number; at: string };
   'knowledge.article.retired': { articleId: string; reason: string; at: string };
   'knowledge.outcome': { exposureId: string; articleId: string; success: boolean; by: string; at: string };
-  'routing.wrapped-up': { sessionId: string; agentId: string; label: string; confirmed: boolean; resolved: boolean; at: string };
+  'routing.wrapped-up': { sessionId: string; agentId: string; label: string; confirmed: boolean; resolved: boolean; question: string; lang: string; at: string };
+  'knowledge.ticket.opened': { ticketId: string; number: number; intent: string | null; dueAt: string; at: string };
+  'knowledge.ticket.warning': { ticketId: string; number: number; kind: 'due-soon' | 'breached'; dueAt: string; at: string };
+  'knowledge.ticket.resolved': { ticketId: string; number: number; articleId: string; at: string };
 }
 
 export type BusEventName = keyof BusEvents;

@@ -47,6 +47,8 @@ const configSchema = z.object({
   routingClarifyBelow: z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0).max(1).default(0.45),
   routingOverflowSeconds: wholeNumber(1, 3600).default(60),
   routingFallbackSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('general'),
+  ticketSlaHours: wholeNumber(1, 24 * 30).default(48),
+  ticketWarnHours: wholeNumber(0, 24 * 30).default(8),
   routingVipSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('vip'),
 });
 
@@ -83,6 +85,8 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   routingOverflowSeconds: 'BRANCHLINE_ROUTING_OVERFLOW_SECONDS',
   routingFallbackSkill: 'BRANCHLINE_ROUTING_FALLBACK_SKILL',
   routingVipSkill: 'BRANCHLINE_ROUTING_VIP_SKILL',
+  ticketSlaHours: 'BRANCHLINE_TICKET_SLA_HOURS',
+  ticketWarnHours: 'BRANCHLINE_TICKET_WARN_HOURS',
 };
 
 export const CONFIG_FILE_ENV = 'BRANCHLINE_CONFIG_FILE';

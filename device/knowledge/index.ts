@@ -6,3 +6,5 @@ export { Synonyms } from './synonyms.js';
 export { wilsonLowerBound, rankSolutions, EXPLORATION_TRIALS } from './ranking.js';
 export type { SolutionCandidate, RankedSolution } from './ranking.js';
 export { answersBundle } from './answers.js';
+export { KnowledgeTickets, ticketAssignSchema, ticketCommentSchema, ticketResolveSchema, newTicketSchema } from './tickets.js';
+export type { TicketOptions } from './tickets.js';

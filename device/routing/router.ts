@@ -230,7 +230,8 @@ export class Router {
     const routedLabel = this.routedLabel(sessionId)?.label ?? null;
     const wrapUp = { routedLabel, label, confirmed: routedLabel === label, resolved, by: agentId, at: new Date().toISOString() };
     await this.patch(sessionId, (s) => void (s.wrapUp = wrapUp));
-    this.bus.emit('routing.wrapped-up', { sessionId, agentId, label, confirmed: wrapUp.confirmed, resolved, at: wrapUp.at });
+    const question = session.decisions.filter((d) => d.label).at(-1)?.text ?? session.decisions.at(-1)?.text ?? '';
+    this.bus.emit('routing.wrapped-up', { sessionId, agentId, label, confirmed: wrapUp.confirmed, resolved, question, lang: session.lang, at: wrapUp.at });
     return { ...session, wrapUp };
   }
 

@@ -27,6 +27,7 @@ export type {
   KbArticleVersion,
   KbLink,
   KbExposure,
+  KbTicket,
   KbNodeType,
   KbLinkType,
 } from './schema.js';
@@ -144,5 +145,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [] };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [] };
 }

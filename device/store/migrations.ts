@@ -43,9 +43,9 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     to: 4,
-    describe: 'knowledge graph: nodes, article versions, typed links, recommendation exposures and outcomes',
+    describe: 'knowledge graph: nodes, article versions, typed links, recommendation exposures and outcomes, knowledge tickets',
     up(data) {
-      for (const name of ['kbNodes', 'kbArticleVersions', 'kbLinks', 'kbExposures']) {
+      for (const name of ['kbNodes', 'kbArticleVersions', 'kbLinks', 'kbExposures', 'kbTickets']) {
         if (!Array.isArray(data[name])) data[name] = [];
       }
     },

@@ -164,6 +164,25 @@ export const kbExposureSchema = z.object({
   outcomeAt: z.string().nullable(),
 });
 
+/** A question the knowledge base could not answer, to be answered by an article within its SLA. */
+export const kbTicketSchema = z.object({
+  id: z.string(),
+  number: z.number().int().min(1),
+  question: z.string(),
+  intent: z.string().nullable(),
+  lang: z.enum(LANGUAGES),
+  origin: z.enum(['unresolved-call', 'unanswered-question', 'manual']),
+  sessionId: z.string().nullable(),
+  status: z.enum(['open', 'assigned', 'resolved']),
+  assignee: z.string().nullable(),
+  createdAt: z.string(),
+  dueAt: z.string(),
+  comments: z.array(z.object({ by: z.string(), text: z.string(), at: z.string() })),
+  warnings: z.array(z.object({ kind: z.enum(['due-soon', 'breached']), at: z.string() })),
+  resolvedAt: z.string().nullable(),
+  resolution: z.object({ articleId: z.string(), how: z.enum(['written', 'linked']), by: z.string() }).nullable(),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -179,6 +198,7 @@ export const storeDataSchema = z.object({
   kbArticleVersions: z.array(kbArticleVersionSchema),
   kbLinks: z.array(kbLinkSchema),
   kbExposures: z.array(kbExposureSchema),
+  kbTickets: z.array(kbTicketSchema),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -197,6 +217,7 @@ export type KbNode = z.infer<typeof kbNodeSchema>;
 export type KbArticleVersion = z.infer<typeof kbArticleVersionSchema>;
 export type KbLink = z.infer<typeof kbLinkSchema>;
 export type KbExposure = z.infer<typeof kbExposureSchema>;
+export type KbTicket = z.infer<typeof kbTicketSchema>;
 export type KbNodeType = (typeof KB_NODE_TYPES)[number];
 export type KbLinkType = (typeof KB_LINK_TYPES)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

@@ -2,7 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import type { Calls } from '../../calls/index.js';
-import { articleInputSchema, importBundle, type Knowledge } from '../../knowledge/index.js';
+import {
+  articleInputSchema,
+  importBundle,
+  newTicketSchema,
+  ticketAssignSchema,
+  ticketCommentSchema,
+  ticketResolveSchema,
+  type Knowledge,
+  type KnowledgeTickets,
+} from '../../knowledge/index.js';
 import type { Router } from '../../routing/index.js';
 import { LANGUAGES, type Language } from '../../store/index.js';
 import { requireKiosk, requireUser } from '../auth.js';
@@ -14,12 +23,13 @@ const recommendationsQuery = z.object({ sessionId: z.uuid('sessionId must be a U
 const outcomeBody = z.strictObject({ success: z.boolean() });
 const feedbackBody = z.strictObject({ exposureId: z.uuid('exposureId must be a UUID'), helpful: z.boolean() });
 const retireBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+const ticketQuery = z.object({ status: z.enum(['open', 'assigned', 'resolved']).optional() });
 
 /**
  * Knowledge for each audience: the kiosk's "did this help?", the agent's recommendations and their
  * outcome, and the articles, search and releases for supervisors and admins.
  */
-export function knowledgeRoutes(app: FastifyInstance, accounts: Accounts, knowledge: Knowledge, router: Router, calls: Calls): void {
+export function knowledgeRoutes(app: FastifyInstance, accounts: Accounts, knowledge: Knowledge, tickets: KnowledgeTickets, router: Router, calls: Calls): void {
   const kioskOnly = { preHandler: requireKiosk(accounts) };
   const staff = { preHandler: requireUser(accounts, ['agent', 'supervisor', 'admin']) };
   const supervisors = { preHandler: requireUser(accounts, ['admin', 'supervisor']) };
@@ -83,6 +93,34 @@ export function knowledgeRoutes(app: FastifyInstance, accounts: Accounts, knowle
     const { reason } = parseInput(retireBody, request.body);
     await knowledge.retire(id, reason);
     return knowledge.article(id);
+  });
+
+  app.get('/api/knowledge/tickets', staff, async (request) => {
+    const { status } = parseInput(ticketQuery, request.query);
+    return { tickets: tickets.list(status), now: new Date().toISOString() };
+  });
+
+  app.post('/api/knowledge/tickets', supervisors, async (request, reply) => {
+    const input = parseInput(newTicketSchema, request.body);
+    return reply.status(201).send({ ticket: await tickets.open({ ...input, origin: 'manual', sessionId: null }) });
+  });
+
+  app.post('/api/knowledge/tickets/:id/assign', supervisors, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const { assignee } = parseInput(ticketAssignSchema, request.body);
+    return { ticket: await tickets.assign(id, assignee) };
+  });
+
+  app.post('/api/knowledge/tickets/:id/comments', staff, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const { text } = parseInput(ticketCommentSchema, request.body);
+    return { ticket: await tickets.comment(id, request.user!.username, text) };
+  });
+
+  app.post('/api/knowledge/tickets/:id/resolve', supervisors, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const resolution = parseInput(ticketResolveSchema, request.body);
+    return { ticket: await tickets.resolve(id, request.user!.username, resolution) };
   });
 
   app.post('/api/knowledge/releases', { preHandler: requireUser(accounts, ['admin']), bodyLimit: 16 * 1024 * 1024 }, async (request) => importBundle(knowledge, request.body, request.user!.username));
