@@ -1,5 +1,5 @@
 export { Knowledge, KnowledgeError, articleInputSchema, referenceInputSchema, currentVersion } from './knowledge.js';
-export type { ArticleInput, ArticleStats, Recommendation, RecommendInput, ReferenceInput, SearchResult, KnowledgeTransaction } from './knowledge.js';
+export type { ReviewItem, ArticleInput, ArticleStats, Recommendation, RecommendInput, ReferenceInput, SearchResult, KnowledgeTransaction } from './knowledge.js';
 export { importBundle, readSeedBundle, knowledgeBundleSchema } from './bundle.js';
 export type { BundleReport, KnowledgeBundle } from './bundle.js';
 export { Synonyms } from './synonyms.js';
@@ -8,3 +8,8 @@ export type { SolutionCandidate, RankedSolution } from './ranking.js';
 export { answersBundle } from './answers.js';
 export { KnowledgeTickets, ticketAssignSchema, ticketCommentSchema, ticketResolveSchema, newTicketSchema } from './tickets.js';
 export type { TicketOptions } from './tickets.js';
+export { Ingestion } from './ingest/runner.js';
+export { FolderConnector } from './ingest/folder.js';
+export { FeedConnector } from './ingest/feed.js';
+export { CatalogueConnector, PolicyDocumentsConnector } from './ingest/references.js';
+export type { KnowledgeConnector, SourceItem } from './ingest/items.js';

@@ -95,6 +95,18 @@ export interface SearchResult {
 const contentHash = (v: Pick<KbArticleVersion, 'title' | 'body' | 'keywords' | 'validFrom' | 'validUntil'>) =>
   createHash('sha256').update(JSON.stringify([v.title, v.body, v.keywords, v.validFrom, v.validUntil])).digest('hex');
 
+/** An article needs this many settled outcomes before a low success rate puts it up for retirement. */
+const REVIEW_MIN_OUTCOMES = 20;
+const REVIEW_LOW_SUCCESS = 0.3;
+
+export interface ReviewItem {
+  articleId: string;
+  key: string;
+  title: LocalizedText;
+  reasons: string[];
+  stats: ArticleStats;
+}
+
 const EMPTY_TEXT: LocalizedText = { 'zh-Hant': '', 'zh-Hans': '', en: '' };
 /** Search hits below this share of the best hit's score are noise, not candidates. */
 const MIN_RELATIVE_SCORE = 0.35;
@@ -172,7 +184,7 @@ export class Knowledge {
 
   /** Adds or updates a product, policy or source node (they are not versioned). */
   async upsertReference(type: 'product' | 'policy' | 'source', input: ReferenceInput): Promise<KbNode> {
-    const node = await this.store.update((d) => upsertReferenceIn(d, type, input, new Date(this.now()).toISOString()));
+    const { node } = await this.store.update((d) => upsertReferenceIn(d, type, input, new Date(this.now()).toISOString()));
     this.afterWrite([]);
     return node;
   }
@@ -205,6 +217,12 @@ export class Knowledge {
           return r;
         },
         upsertReference: (type, input) => upsertReferenceIn(scratch, type, input, at),
+        articlesFrom: (sourceKey) => {
+          const source = scratch.kbNodes.find((n) => n.type === 'source' && n.key === sourceKey);
+          if (!source) return [];
+          const ids = new Set(scratch.kbLinks.filter((l) => l.type === 'derived-from' && l.to === source.id).map((l) => l.from));
+          return scratch.kbNodes.filter((n) => ids.has(n.id) && n.status === 'active').map((n) => n.key);
+        },
         retire: (key, reason) => {
           const node = scratch.kbNodes.find((n) => n.type === 'article' && n.key === key);
           if (!node) throw new KnowledgeError(`no article "${key}"`, 404);
@@ -255,6 +273,28 @@ export class Knowledge {
       stats: this.stats(articleId),
       recommendable: this.recommendable(articleId),
     }));
+  }
+
+  /**
+   * The monthly review: active articles past their valid-until date, replaced by a newer article, or
+   * with a low success rate over enough outcomes to be sure of it. Retiring them keeps their history.
+   */
+  review(now = this.now()): ReviewItem[] {
+    const items: ReviewItem[] = [];
+    for (const node of this.nodesById.values()) {
+      if (node.type !== 'article' || node.status !== 'active') continue;
+      const version = this.current.get(node.id);
+      if (!version) continue;
+      const stats = this.stats(node.id);
+      const settled = stats.successes + stats.failures;
+      const reasons: string[] = [];
+      if (version.validUntil && Date.parse(version.validUntil) <= now) reasons.push(`expired on ${version.validUntil.slice(0, 10)}`);
+      const by = (this.supersededBy.get(node.id) ?? []).map((id) => this.nodesById.get(id)).filter((n) => n?.status === 'active');
+      if (by.length > 0) reasons.push(`superseded by ${by.map((n) => n!.key).join(', ')}`);
+      if (settled >= REVIEW_MIN_OUTCOMES && stats.successes / settled < REVIEW_LOW_SUCCESS) reasons.push(`resolved only ${stats.successes} of ${settled}`);
+      if (reasons.length > 0) items.push({ articleId: node.id, key: node.key, title: version.title, reasons, stats });
+    }
+    return items.sort((a, b) => a.key.localeCompare(b.key));
   }
 
   stats(articleId: string): ArticleStats {
@@ -369,10 +409,18 @@ export class Knowledge {
   }
 }
 
+export interface ReferenceResult {
+  node: KbNode;
+  added: boolean;
+  changed: boolean;
+}
+
 export interface KnowledgeTransaction {
   upsertArticle(input: unknown, author: string): { articleId: string; version: number; changed: boolean };
-  upsertReference(type: 'product' | 'policy' | 'source', input: ReferenceInput): KbNode;
+  upsertReference(type: 'product' | 'policy' | 'source', input: ReferenceInput): ReferenceResult;
   retire(key: string, reason: string): void;
+  /** Keys of the active articles that came from a source. */
+  articlesFrom(sourceKey: string): string[];
 }
 
 export function currentVersion(data: Pick<StoreData, 'kbArticleVersions'>, articleId: string): KbArticleVersion | null {
@@ -385,12 +433,15 @@ function newNode(type: KbNodeType, key: string, title: LocalizedText, body: Loca
   return { id: randomUUID(), type, key, title, body, status: 'active', createdAt: at, retiredAt: null, retiredReason: null };
 }
 
-function upsertReferenceIn(d: Pick<StoreData, 'kbNodes'>, type: 'product' | 'policy' | 'source', input: ReferenceInput, at: string): KbNode {
+function upsertReferenceIn(d: Pick<StoreData, 'kbNodes'>, type: 'product' | 'policy' | 'source', input: ReferenceInput, at: string): ReferenceResult {
   const existing = d.kbNodes.find((n) => n.type === type && n.key === input.key);
-  if (existing) return Object.assign(existing, { title: input.title, body: input.body });
+  if (existing) {
+    const changed = JSON.stringify([existing.title, existing.body]) !== JSON.stringify([input.title, input.body]);
+    return { node: Object.assign(existing, { title: input.title, body: input.body }), added: false, changed };
+  }
   const node = newNode(type, input.key, input.title, input.body, at);
   d.kbNodes.push(node);
-  return node;
+  return { node, added: true, changed: true };
 }
 
 function link(d: Pick<StoreData, 'kbLinks'>, from: string, to: string, type: KbLinkType, at: string): void {

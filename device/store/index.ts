@@ -28,6 +28,7 @@ export type {
   KbLink,
   KbExposure,
   KbTicket,
+  KbIngestRun,
   KbNodeType,
   KbLinkType,
 } from './schema.js';
@@ -145,5 +146,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [] };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [] };
 }

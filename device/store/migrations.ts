@@ -43,9 +43,9 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     to: 4,
-    describe: 'knowledge graph: nodes, article versions, typed links, recommendation exposures and outcomes, knowledge tickets',
+    describe: 'knowledge graph: nodes, article versions, typed links, recommendation exposures and outcomes, knowledge tickets, ingestion runs',
     up(data) {
-      for (const name of ['kbNodes', 'kbArticleVersions', 'kbLinks', 'kbExposures', 'kbTickets']) {
+      for (const name of ['kbNodes', 'kbArticleVersions', 'kbLinks', 'kbExposures', 'kbTickets', 'kbIngestRuns']) {
         if (!Array.isArray(data[name])) data[name] = [];
       }
     },

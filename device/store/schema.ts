@@ -183,6 +183,22 @@ export const kbTicketSchema = z.object({
   resolution: z.object({ articleId: z.string(), how: z.enum(['written', 'linked']), by: z.string() }).nullable(),
 });
 
+/** One run of an ingestion connector and what it did. */
+export const kbIngestRunSchema = z.object({
+  id: z.string(),
+  source: z.string(),
+  kind: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  added: z.array(z.string()),
+  changed: z.array(z.string()),
+  unchanged: z.number().int(),
+  retired: z.array(z.string()),
+  rejected: z.array(z.object({ item: z.string(), reason: z.string() })),
+  /** The whole source could not be read (a folder missing, a feed down). */
+  error: z.string().nullable(),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -199,6 +215,7 @@ export const storeDataSchema = z.object({
   kbLinks: z.array(kbLinkSchema),
   kbExposures: z.array(kbExposureSchema),
   kbTickets: z.array(kbTicketSchema),
+  kbIngestRuns: z.array(kbIngestRunSchema),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -218,6 +235,7 @@ export type KbArticleVersion = z.infer<typeof kbArticleVersionSchema>;
 export type KbLink = z.infer<typeof kbLinkSchema>;
 export type KbExposure = z.infer<typeof kbExposureSchema>;
 export type KbTicket = z.infer<typeof kbTicketSchema>;
+export type KbIngestRun = z.infer<typeof kbIngestRunSchema>;
 export type KbNodeType = (typeof KB_NODE_TYPES)[number];
 export type KbLinkType = (typeof KB_LINK_TYPES)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

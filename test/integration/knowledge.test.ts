@@ -114,4 +114,25 @@ describe('recommendations', () => {
     await ask(false);
     expect(knowledge.stats(third.articleId).shown).toBe(2);
   });
+
+  it('lists expired, superseded and unsuccessful articles for the monthly review; retired ones keep their history', async () => {
+    await importBundle(knowledge, { version: 'test-2', articles: [article('art-block-phone-v2', ['finance.cards.lost_stolen_card'], text('新專線', '新专线', 'New hotline'), text('撥打 0800-111-222。', '拨打 0800-111-222。', 'Call 0800-111-222.'), { supersedes: ['art-block-phone'] })] }, 'test');
+    const branch = knowledge.node('article', 'art-block-branch')!;
+    for (let i = 0; i < 20; i++) {
+      await store.update((d) => void d.kbExposures.push({ id: `e${i}`, articleId: branch.id, version: 1, sessionId: null, intent: null, customerId: null, audience: 'agent', rank: 1, at: '', outcome: null, outcomeBy: null, outcomeAt: null }));
+      await knowledge.recordOutcome(`e${i}`, i < 3, 'agent');
+    }
+    const review = Object.fromEntries(knowledge.review().map((r) => [r.key, r.reasons]));
+    expect(review).toEqual({
+      'art-old-offer': ['expired on 2026-06-30'],
+      'art-block-phone': ['superseded by art-block-phone-v2'],
+      'art-block-branch': ['resolved only 3 of 20'],
+    });
+    await knowledge.retire(branch.id, 'monthly review: low success');
+    expect(knowledge.review().map((r) => r.key)).not.toContain('art-block-branch');
+    const retired = knowledge.article(branch.id);
+    expect(retired).toMatchObject({ node: { status: 'retired', retiredReason: 'monthly review: low success' }, recommendable: false, stats: { successes: 3, failures: 17 } });
+    await expect(knowledge.retire(branch.id, 'again')).rejects.toThrow(/already retired/);
+  });
 });
+
