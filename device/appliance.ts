@@ -8,7 +8,8 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings } from './media/index.js';
-import { answersBundle, importBundle, Knowledge, KnowledgeTickets, readSeedBundle, Synonyms } from './knowledge/index.js';
+import { mkdir } from 'node:fs/promises';
+import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
@@ -31,6 +32,7 @@ export interface Appliance {
   customers: Customers;
   knowledge: Knowledge;
   tickets: KnowledgeTickets;
+  ingestion: Ingestion;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -108,6 +110,12 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     deadlines.unref();
     stopped.push(() => clearInterval(deadlines));
     bus.on('knowledge.ticket.warning', (w) => log.warn({ ticket: w.number, kind: w.kind, dueAt: w.dueAt }, 'knowledge ticket deadline'));
+    const inbox = config.knowledgeInboxDir ?? join(config.dataDir, 'knowledge-inbox');
+    await mkdir(inbox, { recursive: true });
+    const connectors = [new FolderConnector('inbox', inbox), ...(config.knowledgeSourcesFile ? await readSourcesFile(config.knowledgeSourcesFile) : [])];
+    const ingestion = new Ingestion(store, bus, knowledge, connectors, log);
+    ingestion.schedule(config.knowledgeIngestCron);
+    stopped.push(() => ingestion.stop());
     const router = new Router(
       store,
       bus,
@@ -153,6 +161,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       customers,
       knowledge,
       tickets,
+      ingestion,
       calls,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
@@ -174,7 +183,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const firstStartCredentials = await createFirstStartAccounts(accounts);
     if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

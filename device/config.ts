@@ -48,6 +48,11 @@ const configSchema = z.object({
   routingOverflowSeconds: wholeNumber(1, 3600).default(60),
   routingFallbackSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('general'),
   ticketSlaHours: wholeNumber(1, 24 * 30).default(48),
+  // Watched folder of article files; defaults to <dataDir>/knowledge-inbox.
+  knowledgeInboxDir: z.string().min(1).optional(),
+  // JSON list of further sources: [{ "id", "kind": "folder"|"feed"|"catalogue"|"policies", "path" or "url", "intents"? }].
+  knowledgeSourcesFile: z.string().min(1).optional(),
+  knowledgeIngestCron: z.string().regex(/^(\S+\s+){4,5}\S+$/, 'a cron pattern such as "0 3 * * *"').default('0 3 * * *'),
   ticketWarnHours: wholeNumber(0, 24 * 30).default(8),
   routingVipSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('vip'),
 });
@@ -86,6 +91,9 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   routingFallbackSkill: 'BRANCHLINE_ROUTING_FALLBACK_SKILL',
   routingVipSkill: 'BRANCHLINE_ROUTING_VIP_SKILL',
   ticketSlaHours: 'BRANCHLINE_TICKET_SLA_HOURS',
+  knowledgeInboxDir: 'BRANCHLINE_KNOWLEDGE_INBOX_DIR',
+  knowledgeSourcesFile: 'BRANCHLINE_KNOWLEDGE_SOURCES_FILE',
+  knowledgeIngestCron: 'BRANCHLINE_KNOWLEDGE_INGEST_CRON',
   ticketWarnHours: 'BRANCHLINE_TICKET_WARN_HOURS',
 };
 

@@ -13,3 +13,5 @@ export { FolderConnector } from './ingest/folder.js';
 export { FeedConnector } from './ingest/feed.js';
 export { CatalogueConnector, PolicyDocumentsConnector } from './ingest/references.js';
 export type { KnowledgeConnector, SourceItem } from './ingest/items.js';
+export { readSourcesFile, connectorFor } from './ingest/sources.js';
+export type { SourceConfig } from './ingest/sources.js';

@@ -122,6 +122,8 @@ export class Knowledge {
   private readonly nodesById = new Map<string, KbNode>();
   private readonly current = new Map<string, KbArticleVersion>();
   private readonly supersededBy = new Map<string, string[]>();
+  /** Articles that solve each intent, by the intent's label. */
+  private readonly solvers = new Map<string, string[]>();
   private readonly tallies = new Map<string, { shown: number; successes: number; failures: number }>();
 
   constructor(
@@ -145,7 +147,16 @@ export class Knowledge {
       const latest = this.current.get(v.articleId);
       if (!latest || v.version > latest.version) this.current.set(v.articleId, v);
     }
-    for (const l of data.kbLinks) if (l.type === 'supersedes') this.supersededBy.set(l.to, [...(this.supersededBy.get(l.to) ?? []), l.from]);
+    this.solvers.clear();
+    for (const l of data.kbLinks) {
+      if (l.type === 'supersedes') this.supersededBy.set(l.to, [...(this.supersededBy.get(l.to) ?? []), l.from]);
+      if (l.type === 'solves') {
+        const intent = this.nodesById.get(l.to)!.key;
+        const list = this.solvers.get(intent) ?? [];
+        list.push(l.from);
+        this.solvers.set(intent, list);
+      }
+    }
     this.tallies.clear();
     for (const e of data.kbExposures) this.tally(e.articleId, 1, e.outcome, 1);
   }
@@ -322,18 +333,13 @@ export class Knowledge {
   async recommend(input: RecommendInput): Promise<Recommendation[]> {
     const limit = input.limit ?? 3;
     const at = new Date(this.now()).toISOString();
-    const ranked = this.store.read((d) => {
+    const ranked = this.store.read(() => {
       const candidates = new Map<string, SolutionCandidate>();
-      const intentNode = input.intent ? d.kbNodes.find((n) => n.type === 'intent' && n.key === input.intent) : undefined;
       const hits = this.index.search(this.synonyms.expand(searchTerms(input.text)), 20, (id) => this.recommendable(id));
       const best = hits[0]?.score ?? 0;
       const relevanceOf = (id: string) => (best > 0 ? (hits.find((h) => h.id === id)?.score ?? 0) / best : 0);
-      if (intentNode) {
-        for (const link of d.kbLinks) {
-          if (link.type === 'solves' && link.to === intentNode.id && this.recommendable(link.from)) {
-            candidates.set(link.from, { articleId: link.from, relevance: 1 + relevanceOf(link.from), successes: 0, trials: 0 });
-          }
-        }
+      for (const articleId of input.intent ? (this.solvers.get(input.intent) ?? []) : []) {
+        if (this.recommendable(articleId)) candidates.set(articleId, { articleId, relevance: 1 + relevanceOf(articleId), successes: 0, trials: 0 });
       }
       // Search fills in when the intent is unknown or has too few solutions of its own.
       if (candidates.size < limit) {

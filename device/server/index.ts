@@ -3,7 +3,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/index.js';
 import type { Calls } from '../calls/index.js';
-import type { Knowledge, KnowledgeTickets } from '../knowledge/index.js';
+import type { Ingestion, Knowledge, KnowledgeTickets } from '../knowledge/index.js';
 import type { Customers, Presence, Router } from '../routing/index.js';
 import { installErrorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
@@ -30,6 +30,7 @@ export interface ServerDeps {
   customers: Customers;
   knowledge: Knowledge;
   tickets: KnowledgeTickets;
+  ingestion: Ingestion;
   calls: Calls;
   health: Record<string, HealthProbe>;
 }
@@ -55,7 +56,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   kioskRoutes(app, deps.accounts, deps.router);
   callRoutes(app, deps.accounts, deps.calls);
   routingRoutes(app, deps.accounts, deps.router, deps.customers, deps.calls, deps.presence);
-  knowledgeRoutes(app, deps.accounts, deps.knowledge, deps.tickets, deps.router, deps.calls);
+  knowledgeRoutes(app, deps.accounts, { knowledge: deps.knowledge, tickets: deps.tickets, ingestion: deps.ingestion }, deps.router, deps.calls);
   new Signalling(deps.accounts, deps.calls).register(app);
   await webRoutes(app, deps.webDir);
   return app;

@@ -9,6 +9,7 @@ import {
   ticketAssignSchema,
   ticketCommentSchema,
   ticketResolveSchema,
+  type Ingestion,
   type Knowledge,
   type KnowledgeTickets,
 } from '../../knowledge/index.js';
@@ -29,7 +30,13 @@ const ticketQuery = z.object({ status: z.enum(['open', 'assigned', 'resolved']).
  * Knowledge for each audience: the kiosk's "did this help?", the agent's recommendations and their
  * outcome, and the articles, search and releases for supervisors and admins.
  */
-export function knowledgeRoutes(app: FastifyInstance, accounts: Accounts, knowledge: Knowledge, tickets: KnowledgeTickets, router: Router, calls: Calls): void {
+export function knowledgeRoutes(
+  app: FastifyInstance,
+  accounts: Accounts,
+  { knowledge, tickets, ingestion }: { knowledge: Knowledge; tickets: KnowledgeTickets; ingestion: Ingestion },
+  router: Router,
+  calls: Calls,
+): void {
   const kioskOnly = { preHandler: requireKiosk(accounts) };
   const staff = { preHandler: requireUser(accounts, ['agent', 'supervisor', 'admin']) };
   const supervisors = { preHandler: requireUser(accounts, ['admin', 'supervisor']) };
@@ -122,6 +129,16 @@ export function knowledgeRoutes(app: FastifyInstance, accounts: Accounts, knowle
     const resolution = parseInput(ticketResolveSchema, request.body);
     return { ticket: await tickets.resolve(id, request.user!.username, resolution) };
   });
+
+  app.get('/api/knowledge/review', supervisors, async () => ({ review: knowledge.review() }));
+
+  app.get('/api/knowledge/ingest', supervisors, async () => ({
+    sources: ingestion.connectors.map((c) => ({ id: c.id, kind: c.kind })),
+    nextRun: ingestion.nextRun(),
+    runs: ingestion.runs(50),
+  }));
+
+  app.post('/api/knowledge/ingest/run', { preHandler: requireUser(accounts, ['admin']) }, async () => ({ runs: await ingestion.runAll() }));
 
   app.post('/api/knowledge/releases', { preHandler: requireUser(accounts, ['admin']), bodyLimit: 16 * 1024 * 1024 }, async (request) => importBundle(knowledge, request.body, request.user!.username));
 }
