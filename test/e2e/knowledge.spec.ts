@@ -33,5 +33,27 @@ test('an agent in a call sees three solutions, marks one as resolving, and it ra
   await expect(agent.page.getByTestId('recommendation')).toHaveCount(3, { timeout: 20_000 });
   expect(await titleOf(agent.page, 0)).toBe(chosen);
   await expect(agent.page.getByTestId('recommendation').first()).toContainText('resolved 1 of 1');
+
+  // This one could not be solved: the wrap-up says so and a knowledge ticket opens, due in 48 hours.
+  await agent.page.getByRole('button', { name: 'End call' }).click();
+  await agent.page.getByLabel('Resolved in this call').uncheck();
+  await agent.page.getByRole('button', { name: 'Finish wrap-up' }).click();
   for (const side of [agent, first, second]) await side.context.close();
+
+  const admin = await browser.newPage();
+  await admin.goto('/admin');
+  await admin.getByLabel('Username').fill('admin');
+  await admin.getByLabel('Password').fill(process.env.E2E_ADMIN_PASSWORD!);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('button', { name: 'Knowledge' }).click();
+  await admin.getByPlaceholder('Search articles (any language)').fill('信用卡遺失');
+  await admin.getByRole('button', { name: 'Search', exact: true }).click();
+  await admin.getByTestId('knowledge-results').getByRole('button').first().click();
+  await expect(admin.getByTestId('article-detail')).toContainText('version 1');
+  await admin.getByRole('button', { name: 'Tickets' }).click();
+  const ticket = admin.getByTestId('ticket').filter({ hasText: 'my credit card was stolen this morning' });
+  await expect(ticket).toContainText(/due in 4[78] h/);
+  await ticket.getByRole('button', { name: 'Take it' }).click();
+  await expect(admin.getByTestId('ticket-board').locator('.column').nth(1)).toContainText('my credit card was stolen this morning');
+  await admin.close();
 });
