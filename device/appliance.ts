@@ -110,6 +110,13 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     deadlines.unref();
     stopped.push(() => clearInterval(deadlines));
     bus.on('knowledge.ticket.warning', (w) => log.warn({ ticket: w.number, kind: w.kind, dueAt: w.dueAt }, 'knowledge ticket deadline'));
+    // A repeat question settles what the customer was shown before; a daily pass settles the quiet ones.
+    const settle = (customerId: string | null, intent: string | null, sessionId: string | null) =>
+      knowledge.settleByRepeats(customerId, intent, sessionId).catch((err: Error) => log.error({ err: err.message }, 'settling outcomes failed'));
+    bus.on('routing.decided', (e) => void (e.customerId && settle(e.customerId, e.label, e.sessionId)));
+    const quietDays = setInterval(() => void settle(null, null, null), 3_600_000);
+    quietDays.unref();
+    stopped.push(() => clearInterval(quietDays));
     const inbox = config.knowledgeInboxDir ?? join(config.dataDir, 'knowledge-inbox');
     await mkdir(inbox, { recursive: true });
     const connectors = [new FolderConnector('inbox', inbox), ...(config.knowledgeSourcesFile ? await readSourcesFile(config.knowledgeSourcesFile) : [])];

@@ -95,6 +95,9 @@ export interface SearchResult {
 const contentHash = (v: Pick<KbArticleVersion, 'title' | 'body' | 'keywords' | 'validFrom' | 'validUntil'>) =>
   createHash('sha256').update(JSON.stringify([v.title, v.body, v.keywords, v.validFrom, v.validUntil])).digest('hex');
 
+/** A customer back with the same intent within this time was not helped the first time. */
+const REPEAT_WINDOW_MS = 7 * 24 * 3_600_000;
+
 /** An article needs this many settled outcomes before a low success rate puts it up for retirement. */
 const REVIEW_MIN_OUTCOMES = 20;
 const REVIEW_LOW_SUCCESS = 0.3;
@@ -391,6 +394,31 @@ export class Knowledge {
       for (const r of recommendations) this.tally(r.articleId, 1, null, 1);
     }
     return recommendations;
+  }
+
+  /**
+   * The third source of outcomes: an identified customer who asks about the same intent again within
+   * REPEAT_WINDOW was not helped by what they were shown, and one who stays quiet that long was.
+   * Outcomes given by a person are left alone.
+   */
+  async settleByRepeats(customerId: string | null, intent: string | null, currentSessionId: string | null): Promise<number> {
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    const changes = this.store.read((d) =>
+      d.kbExposures
+        .filter((e) => e.customerId !== null && e.outcome === null && e.sessionId !== currentSessionId)
+        .flatMap((e): { exposure: KbExposure; outcome: 'success' | 'failure'; by: 'repeat' | 'no-repeat' }[] => {
+          const age = now - Date.parse(e.at);
+          if (age >= REPEAT_WINDOW_MS) return [{ exposure: e, outcome: 'success', by: 'no-repeat' }];
+          return customerId !== null && e.customerId === customerId && intent !== null && e.intent === intent ? [{ exposure: e, outcome: 'failure', by: 'repeat' }] : [];
+        }),
+    );
+    if (changes.length === 0) return 0;
+    await this.store.update(() => {
+      for (const { exposure, outcome, by } of changes) Object.assign(exposure, { outcome, outcomeBy: by, outcomeAt: at });
+    });
+    for (const { exposure, outcome } of changes) this.tally(exposure.articleId, 0, outcome, 1);
+    return changes.length;
   }
 
   exposure(id: string): KbExposure | null {

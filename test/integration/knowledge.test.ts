@@ -134,5 +134,28 @@ describe('recommendations', () => {
     expect(retired).toMatchObject({ node: { status: 'retired', retiredReason: 'monthly review: low success' }, recommendable: false, stats: { successes: 3, failures: 17 } });
     await expect(knowledge.retire(branch.id, 'again')).rejects.toThrow(/already retired/);
   });
-});
 
+  it('counts a repeat question on the same intent within 7 days as a failure and 7 quiet days as a success', async () => {
+    let clock = NOW;
+    const timed = new Knowledge(store, new EventBus(), synonyms, () => clock);
+    const show = (customerId: string | null, sessionId: string) =>
+      timed.recommend({ text: 'lost card', intent: 'finance.cards.lost_stolen_card', lang: 'en', limit: 1, shownTo: { audience: 'bot', sessionId, customerId } });
+    const [toAlice] = await show('alice', 's-1');
+    const [toBob] = await show('bob', 's-2');
+    const [anonymous] = await show(null, 's-3');
+    // Alice asks again two days later: what she was shown did not help. Her new session is not judged by itself.
+    clock = NOW + 2 * 24 * 3_600_000;
+    const [again] = await show('alice', 's-4');
+    expect(await timed.settleByRepeats('alice', 'finance.cards.lost_stolen_card', 's-4')).toBe(1);
+    expect(timed.exposure(toAlice!.exposureId!)).toMatchObject({ outcome: 'failure', outcomeBy: 'repeat' });
+    expect(timed.exposure(again!.exposureId!)!.outcome).toBeNull();
+    // Bob stays away for a week: success. An anonymous customer cannot be followed, so stays open.
+    clock = NOW + 7 * 24 * 3_600_000;
+    expect(await timed.settleByRepeats(null, null, null)).toBe(1);
+    expect(timed.exposure(toBob!.exposureId!)).toMatchObject({ outcome: 'success', outcomeBy: 'no-repeat' });
+    expect(timed.exposure(anonymous!.exposureId!)!.outcome).toBeNull();
+    // Both were shown the same top article; its record now holds one of each.
+    expect(toBob!.articleId).toBe(toAlice!.articleId);
+    expect(timed.stats(toBob!.articleId)).toMatchObject({ shown: 4, successes: 1, failures: 1 });
+  });
+});
