@@ -1,5 +1,7 @@
+import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { Cron } from 'croner';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { MqttLink, startEmbeddedBroker, type EmbeddedBroker } from '../cloud-sync/index.js';
@@ -8,7 +10,6 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings } from './media/index.js';
-import { mkdir } from 'node:fs/promises';
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
@@ -117,6 +118,12 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const quietDays = setInterval(() => void settle(null, null, null), 3_600_000);
     quietDays.unref();
     stopped.push(() => clearInterval(quietDays));
+    const monthlyReview = new Cron('0 9 1 * *', { protect: true }, () => {
+      const due = knowledge.review();
+      bus.emit('knowledge.review.ready', { articles: due.length, at: new Date().toISOString() });
+      log.info({ articles: due.length }, 'monthly knowledge review ready (Admin -> Knowledge -> Monthly review)');
+    });
+    stopped.push(() => monthlyReview.stop());
     const inbox = config.knowledgeInboxDir ?? join(config.dataDir, 'knowledge-inbox');
     await mkdir(inbox, { recursive: true });
     const connectors = [new FolderConnector('inbox', inbox), ...(config.knowledgeSourcesFile ? await readSourcesFile(config.knowledgeSourcesFile) : [])];
