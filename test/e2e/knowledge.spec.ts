@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { createAgent, createKiosk } from './admin-api.js';
+import { createAgent, createKiosk, openAdminPage } from './admin-api.js';
 import { openAgent, openKiosk } from './call-helpers.js';
 
 async function ask(kiosk: Page, question: string): Promise<void> {
@@ -40,11 +40,7 @@ test('an agent in a call sees three solutions, marks one as resolving, and it ra
   await agent.page.getByRole('button', { name: 'Finish wrap-up' }).click();
   for (const side of [agent, first, second]) await side.context.close();
 
-  const admin = await browser.newPage();
-  await admin.goto('/admin');
-  await admin.getByLabel('Username').fill('admin');
-  await admin.getByLabel('Password').fill(process.env.E2E_ADMIN_PASSWORD!);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
+  const admin = await openAdminPage(browser);
   await admin.getByRole('button', { name: 'Knowledge' }).click();
   await admin.getByPlaceholder('Search articles (any language)').fill('信用卡遺失');
   await admin.getByRole('button', { name: 'Search', exact: true }).click();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { asAdmin, createAgent, createKiosk } from './admin-api.js';
+import { asAdmin, createAgent, createKiosk, openAdminPage } from './admin-api.js';
 import { openAgent, openKiosk } from './call-helpers.js';
 
 
@@ -21,11 +21,7 @@ test('a customer asks about a parcel in Traditional Chinese: the bot answers and
   await context.close();
 
   // The administrator sees the decision with its reasons, and the 30-second response figures.
-  const adminPage = await browser.newPage();
-  await adminPage.goto('/admin');
-  await adminPage.getByLabel('Username').fill('admin');
-  await adminPage.getByLabel('Password').fill(process.env.E2E_ADMIN_PASSWORD!);
-  await adminPage.getByRole('button', { name: 'Sign in' }).click();
+  const adminPage = await openAdminPage(browser);
   await adminPage.getByRole('button', { name: 'Routing' }).click();
   await expect(adminPage.getByText('請問我的包裹寄到哪裡了')).toBeVisible();
   await expect(adminPage.getByText(/ecommerce\.logistics\.track_parcel at \d+%: the bot answers/)).toBeVisible();

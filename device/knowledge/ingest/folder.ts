@@ -1,12 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import matter from 'gray-matter';
 import { parse as parseHtml } from 'node-html-parser';
 import { LANGUAGES } from '../../store/index.js';
-import { describeError, languageSections, MAX_SOURCE_BYTES, SourceFormatError, type KnowledgeConnector, type SourceItem } from './items.js';
+import { describeError, filesIn, languageSections, localizedColumns, readBounded, SourceFormatError, type KnowledgeConnector, type SourceItem } from './items.js';
 
-const CSV_LANG_SUFFIX = { 'zh-Hant': 'zh_hant', 'zh-Hans': 'zh_hans', en: 'en' } as const;
 const list = (value: unknown) => (Array.isArray(value) ? value : typeof value === 'string' && value ? value.split(/[;,]/).map((v) => v.trim()).filter(Boolean) : []);
 const date = (value: unknown) => (value instanceof Date ? value.toISOString() : value);
 
@@ -36,14 +34,11 @@ function htmlArticle(text: string): Record<string, unknown> {
 
 function csvArticles(text: string, ref: string): SourceItem[] {
   const rows = parseCsv(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  return rows.map((row, i) => {
-    const localized = (prefix: string) => Object.fromEntries(LANGUAGES.map((lang) => [lang, row[`${prefix}_${CSV_LANG_SUFFIX[lang]}`]]));
-    return {
-      ref: `${ref}#${i + 2}`,
-      kind: 'article' as const,
-      input: { key: row.key, intents: list(row.intents), validFrom: row.valid_from, validUntil: row.valid_until || null, title: localized('title'), body: localized('body') },
-    };
-  });
+  return rows.map((row, i) => ({
+    ref: `${ref}#${i + 2}`,
+    kind: 'article' as const,
+    input: { key: row.key, intents: list(row.intents), validFrom: row.valid_from, validUntil: row.valid_until || null, title: localizedColumns(row, 'title'), body: localizedColumns(row, 'body') },
+  }));
 }
 
 function jsonArticles(text: string, ref: string): SourceItem[] {
@@ -66,18 +61,13 @@ export class FolderConnector implements KnowledgeConnector {
 
   async read(): Promise<SourceItem[]> {
     const items: SourceItem[] = [];
-    for (const name of (await readdir(this.dir)).sort()) {
-      const file = path.join(this.dir, name);
-      if (!(await stat(file)).isFile() || name.startsWith('.')) continue;
-      items.push(...(await this.readFile(file, name)));
-    }
+    for (const { name, file } of await filesIn(this.dir)) items.push(...(await this.readFile(file, name)));
     return items;
   }
 
   private async readFile(file: string, ref: string): Promise<SourceItem[]> {
     try {
-      if ((await stat(file)).size > MAX_SOURCE_BYTES) throw new SourceFormatError(`larger than ${MAX_SOURCE_BYTES} bytes`);
-      const text = await readFile(file, 'utf8');
+      const text = await readBounded(file);
       switch (path.extname(file).toLowerCase()) {
         case '.md':
         case '.markdown':

@@ -1,3 +1,5 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { LANGUAGES, type Language } from '../../store/index.js';
 
 /** What a connector found in its source: content to apply, or an item it could not use and why. */
@@ -44,3 +46,26 @@ export function languageSections(markdown: string): Record<'title' | 'body', Rec
 }
 
 export const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The visible regular files of a folder, in name order. */
+export async function filesIn(dir: string): Promise<{ name: string; file: string }[]> {
+  const files: { name: string; file: string }[] = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const file = path.join(dir, name);
+    if (!name.startsWith('.') && (await stat(file)).isFile()) files.push({ name, file });
+  }
+  return files;
+}
+
+/** A file's text, refused when it is bigger than `limit`. */
+export async function readBounded(file: string, limit = MAX_SOURCE_BYTES): Promise<string> {
+  if ((await stat(file)).size > limit) throw new SourceFormatError(`larger than ${limit} bytes`);
+  return readFile(file, 'utf8');
+}
+
+const CSV_LANG_SUFFIX = { 'zh-Hant': 'zh_hant', 'zh-Hans': 'zh_hans', en: 'en' } as const;
+
+/** The three columns `<prefix>_zh_hant`, `<prefix>_zh_hans` and `<prefix>_en` of a CSV row as one text. */
+export function localizedColumns(row: Record<string, string>, prefix: string): Record<Language, string> {
+  return Object.fromEntries(LANGUAGES.map((lang) => [lang, row[`${prefix}_${CSV_LANG_SUFFIX[lang]}`] ?? ''])) as Record<Language, string>;
+}
