@@ -9,7 +9,8 @@ import { Accounts } from './accounts/index.js';
 import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
-import { MediaWorkers, pruneRecordings } from './media/index.js';
+import { MediaWorkers, pruneRecordings, tapProducer } from './media/index.js';
+import { EmotionSensing, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
@@ -34,6 +35,7 @@ export interface Appliance {
   knowledge: Knowledge;
   tickets: KnowledgeTickets;
   ingestion: Ingestion;
+  sensing: EmotionSensing;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -53,6 +55,10 @@ const DEMO_CUSTOMERS: NewCustomer[] = [
 const LEXICON_FILE = new URL('../models/intent/escalation.json', import.meta.url);
 const SYNONYMS_FILE = new URL('./knowledge/synonyms.json', import.meta.url);
 const SEED_DIR = new URL('./knowledge/seed', import.meta.url);
+const SENSE_LEXICON_FILE = new URL('../models/sense/lexicon.json', import.meta.url);
+const SENSE_RULES_FILE = new URL('../models/sense/rules.json', import.meta.url);
+/** The voice tap's audio: what pitch tracking needs and little more. */
+const VOICE_SAMPLE_RATE = 16_000;
 
 /** Wires store, media, MQTT and HTTP together. Does not listen: the caller decides where. */
 export async function startAppliance(config: Config, log: Logger): Promise<Appliance> {
@@ -164,8 +170,24 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       log,
     );
 
+    const analysisEnabled = (kioskId: string) => accounts.getKiosk(kioskId)?.analysisEnabled ?? false;
+    const sensing = new EmotionSensing(store, bus, new TextSentiment(SENSE_LEXICON_FILE.pathname), loadRules(SENSE_RULES_FILE.pathname), analysisEnabled);
+    // The customer's voice is analysed on the appliance as it arrives; only scores and events are kept.
+    bus.on('call.producer', ({ callId, role, kind }) => {
+      const record = calls.record(callId);
+      if (role !== 'customer' || kind !== 'audio' || !record || !analysisEnabled(record.kioskId)) return;
+      const source = calls.customerProducer(callId, 'audio');
+      if (!source) return;
+      const voice = new VoiceAnalyser(VOICE_SAMPLE_RATE);
+      const ref = { sessionId: record.sessionId ?? callId, callId, kioskId: record.kioskId };
+      tapProducer(source.router, source.producer, { kind: 'audio', sampleRate: VOICE_SAMPLE_RATE, frameMs: 100 }, async (frame) => {
+        for (const utterance of voice.pushPcm(frame.data)) await sensing.onUtterance(ref, utterance);
+      }).catch((err: Error) => log.warn({ callId, err: err.message }, 'voice analysis could not start'));
+    });
+
     const app = await buildServer({
       log,
+      bus,
       deviceId: config.deviceId,
       webDir: config.webDir,
       cookieSecure: config.cookieSecure,
@@ -176,6 +198,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       knowledge,
       tickets,
       ingestion,
+      sensing,
       calls,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
@@ -197,7 +220,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const firstStartCredentials = await createFirstStartAccounts(accounts);
     if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

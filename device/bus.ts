@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { SenseAlert } from './store/index.js';
 
 /**
  * The facts that cross module boundaries. Producers emit them; qa/, metrics/ and cloud-sync/ subscribe,
@@ -16,6 +17,9 @@ export interface BusEvents {
   'call.requested': { callId: string; kioskId: string; sessionId: string | null; skill: string; priority: number; at: string };
   'call.answered': { callId: string; kioskId: string; sessionId: string | null; agentId: string; via: string; at: string };
   'call.producer': { callId: string; role: 'customer' | 'agent'; kind: 'audio' | 'video'; producerId: string; at: string };
+  'call.chat': { callId: string; sessionId: string | null; kioskId: string; from: 'customer' | 'agent'; text: string; at: string };
+  'sense.state': { sessionId: string; callId: string | null; kioskId: string; channel: string; fused: { valence: number; arousal: number; label: string }; at: string };
+  'sense.alert': { alert: SenseAlert; kioskId: string };
   'call.ended': { callId: string; sessionId: string | null; reason: string; at: string };
   'routing.decided': {
     sessionId: string;

@@ -182,6 +182,7 @@ export class Accounts {
       location: input.location,
       language: input.language,
       tokenHash: sha256(secret),
+      analysisEnabled: true,
       createdAt: new Date().toISOString(),
       revokedAt: null,
     };
@@ -190,6 +191,17 @@ export class Accounts {
     });
     this.bus.emit('kiosk.registered', { kioskId: id, at: kiosk.createdAt });
     return { kiosk: publicKiosk(kiosk), token: `${KIOSK_PREFIX}${id}.${secret}` };
+  }
+
+  /** Switches emotion analysis of a kiosk's customers on or off. */
+  async setKioskAnalysis(id: string, enabled: boolean): Promise<PublicKiosk> {
+    const kiosk = await this.store.update((d) => {
+      const found = d.kiosks.find((k) => k.id === id && !k.revokedAt);
+      if (!found) throw new AccountError(404, 'no such kiosk');
+      found.analysisEnabled = enabled;
+      return found;
+    });
+    return publicKiosk(kiosk);
   }
 
   listKiosks(): PublicKiosk[] {

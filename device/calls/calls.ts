@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus.js';
 import { CallMedia, CallMediaError, CallRecorder, otherRole, type MediaKind, type MediaWorkers, type PeerRole, type RtcSettings, type TransportInfo } from '../media/index.js';
-import { QueueEngine, type AgentSlot, type Assignment, type QueueRoute, type QueueRules, type Presence } from '../routing/index.js';
+import { PRIORITY, QueueEngine, type AgentSlot, type Assignment, type QueueRoute, type QueueRules, type Presence } from '../routing/index.js';
 import type { CallRecord, ChatMessage, EndReason, Language, Store } from '../store/index.js';
 import { partyKey, type CallEvent, type CallNotifier, type Party, type QueueItem } from './messages.js';
 
@@ -85,6 +85,15 @@ export class Calls {
     bus.on('agent.presence', ({ presence }) => {
       if (presence === 'available') this.dispatch();
       else this.announceQueue();
+    });
+    // Sensing that a waiting customer is upset moves them up their queue.
+    bus.on('sense.alert', ({ alert }) => {
+      const entry = [...this.waiting.values()].find((w) => w.sessionId === alert.sessionId);
+      const queued = entry ? this.engine.get(entry.callId) : null;
+      if (queued && queued.priority < PRIORITY.raised) {
+        queued.priority = PRIORITY.raised;
+        this.announceQueue();
+      }
     });
     this.ticker = setInterval(() => {
       if (this.engine.size > 0) this.dispatch();
@@ -362,6 +371,7 @@ export class Calls {
     await this.updateRecord(call.id, (r) => void r.chat.push(message));
     this.sendRole(call, 'customer', { type: 'chat', message });
     this.sendRole(call, 'agent', { type: 'chat', message });
+    this.bus.emit('call.chat', { callId: call.id, sessionId: call.sessionId, kioskId: call.kioskId, from: role, text, at: message.at });
     return message;
   }
 
@@ -459,6 +469,18 @@ export class Calls {
 
   record(id: string): CallRecord | null {
     return this.store.read((d) => d.calls.find((c) => c.id === id) ?? null);
+  }
+
+  /** The agent in the call of a session, if it is in one now. */
+  agentOfCall(callId: string): string | null {
+    return this.active.get(callId)?.agentId ?? null;
+  }
+
+  /** The customer's audio or video producer of a live call, with its router, for analysis taps. */
+  customerProducer(callId: string, kind: MediaKind): { router: types.Router; producer: types.Producer } | null {
+    const call = this.active.get(callId);
+    const producer = call?.media.producers('customer').find((p) => p.kind === kind);
+    return call && producer ? { router: call.media.router, producer } : null;
   }
 
   /** The agents who took calls of a service session. */

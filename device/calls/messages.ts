@@ -1,5 +1,5 @@
 import type { MediaKind, PeerRole } from '../media/index.js';
-import type { ChatMessage, EndReason } from '../store/index.js';
+import type { ChatMessage, EndReason, SenseAlert } from '../store/index.js';
 
 /** A waiting customer as an agent sees them in the queues of their skills. */
 export interface QueueItem {
@@ -34,7 +34,9 @@ export type CallEvent =
   | { type: 'consumerClosed'; consumerId: string }
   | { type: 'peerConnection'; connected: boolean; graceSeconds: number }
   | { type: 'chat'; message: ChatMessage }
-  | { type: 'callEnded'; callId: string; reason: EndReason };
+  | { type: 'callEnded'; callId: string; reason: EndReason }
+  | { type: 'alert'; alert: SenseAlert; kioskName: string }
+  | { type: 'emotion'; sessionId: string; callId: string | null; channel: string; fused: { valence: number; arousal: number; label: string } };
 
 export type Party = { kind: 'kiosk'; kioskId: string } | { kind: 'agent'; userId: string };
 

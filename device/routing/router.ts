@@ -92,6 +92,7 @@ export class Router {
         s.firstResponseAt ??= at;
       }),
     );
+    bus.on('sense.alert', ({ alert }) => void this.patch(alert.sessionId, (s) => void (s.escalatedAt ??= alert.at)));
     bus.on('call.ended', ({ sessionId, reason, at }) => {
       if (reason === 'abandoned') void this.patch(sessionId, (s) => void (s.abandonedAt ??= at));
     });
@@ -134,6 +135,7 @@ export class Router {
       agentAnsweredAt: null,
       firstResponseAt: null,
       abandonedAt: null,
+      escalatedAt: null,
       wrapUp: null,
     };
     await this.store.update((d) => void d.serviceSessions.push(session));

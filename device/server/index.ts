@@ -2,9 +2,11 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Accounts } from '../accounts/index.js';
+import type { EventBus } from '../bus.js';
 import type { Calls } from '../calls/index.js';
 import type { Ingestion, Knowledge, KnowledgeTickets } from '../knowledge/index.js';
 import type { Customers, Presence, Router } from '../routing/index.js';
+import type { EmotionSensing } from '../sense/index.js';
 import { installErrorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agent.js';
@@ -14,6 +16,7 @@ import { healthRoutes, type HealthProbe } from './routes/health.js';
 import { kioskRoutes } from './routes/kiosk.js';
 import { knowledgeRoutes } from './routes/knowledge.js';
 import { routingRoutes } from './routes/routing.js';
+import { senseRoutes } from './routes/sense.js';
 import { webRoutes } from './routes/web.js';
 import { MAX_FRAME_BYTES, Signalling } from './signalling.js';
 
@@ -21,6 +24,7 @@ export type { HealthProbe, SubsystemHealth } from './routes/health.js';
 
 export interface ServerDeps {
   log: FastifyBaseLogger;
+  bus: EventBus;
   deviceId: string;
   webDir: string;
   cookieSecure: boolean;
@@ -31,6 +35,7 @@ export interface ServerDeps {
   knowledge: Knowledge;
   tickets: KnowledgeTickets;
   ingestion: Ingestion;
+  sensing: EmotionSensing;
   calls: Calls;
   health: Record<string, HealthProbe>;
 }
@@ -57,7 +62,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   callRoutes(app, deps.accounts, deps.calls);
   routingRoutes(app, deps.accounts, deps.router, deps.customers, deps.calls, deps.presence);
   knowledgeRoutes(app, deps.accounts, { knowledge: deps.knowledge, tickets: deps.tickets, ingestion: deps.ingestion }, deps.router, deps.calls);
-  new Signalling(deps.accounts, deps.calls).register(app);
+  senseRoutes(app, deps.accounts, deps.sensing, deps.calls);
+  new Signalling(deps.accounts, deps.calls, deps.bus).register(app);
   await webRoutes(app, deps.webDir);
   return app;
 }

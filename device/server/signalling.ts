@@ -1,6 +1,7 @@
 import type { WebSocket } from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { EventBus } from '../bus.js';
 import type { Accounts } from '../accounts/index.js';
 import { CallError, partyKey, type CallEvent, type CallNotifier, type Calls, type Party } from '../calls/index.js';
 import { LANGUAGES } from '../store/index.js';
@@ -45,8 +46,26 @@ export class Signalling implements CallNotifier {
   constructor(
     private readonly accounts: Accounts,
     private readonly calls: Calls,
+    bus: EventBus,
   ) {
     calls.attach(this);
+    // Emotion alerts and state go to the agent in the call and to every supervisor watching.
+    bus.on('sense.alert', ({ alert, kioskId }) => {
+      const event: CallEvent = { type: 'alert', alert, kioskName: this.accounts.getKiosk(kioskId)?.name ?? 'kiosk' };
+      for (const userId of this.watchers(alert.callId)) this.send({ kind: 'agent', userId }, event);
+    });
+    bus.on('sense.state', (state) => {
+      const event: CallEvent = { type: 'emotion', sessionId: state.sessionId, callId: state.callId, channel: state.channel, fused: state.fused };
+      for (const userId of this.watchers(state.callId)) this.send({ kind: 'agent', userId }, event);
+    });
+  }
+
+  /** The agent of a call and the connected supervisors and admins. */
+  private watchers(callId: string | null): Set<string> {
+    const users = new Set(this.connectedAgents().filter((id) => ['supervisor', 'admin'].includes(this.accounts.getUser(id)?.role ?? '')));
+    const agent = callId ? this.calls.agentOfCall(callId) : null;
+    if (agent) users.add(agent);
+    return users;
   }
 
   send(to: Party, event: CallEvent): void {

@@ -29,6 +29,8 @@ export type {
   KbExposure,
   KbTicket,
   KbIngestRun,
+  SenseEvent,
+  SenseAlert,
   KbNodeType,
   KbLinkType,
 } from './schema.js';
@@ -146,5 +148,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [] };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [], senseEvents: [], senseAlerts: [] };
 }

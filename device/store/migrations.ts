@@ -50,6 +50,17 @@ export const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    to: 5,
+    describe: 'emotion sensing: signals and alerts per session, per-kiosk analysis consent, escalation time of a session',
+    up(data) {
+      for (const name of ['senseEvents', 'senseAlerts']) {
+        if (!Array.isArray(data[name])) data[name] = [];
+      }
+      for (const kiosk of Array.isArray(data.kiosks) ? (data.kiosks as Record<string, unknown>[]) : []) kiosk.analysisEnabled ??= true;
+      for (const session of Array.isArray(data.serviceSessions) ? (data.serviceSessions as Record<string, unknown>[]) : []) session.escalatedAt ??= null;
+    },
+  },
 ];
 
 export function latestVersion(migrations: Migration[]): number {

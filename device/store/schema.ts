@@ -23,6 +23,8 @@ export const kioskSchema = z.object({
   tokenHash: z.string(),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
+  /** Emotion analysis of this kiosk's customers; off means no face, voice or text scores at all. */
+  analysisEnabled: z.boolean().default(true),
 });
 
 export const authSessionSchema = z.object({
@@ -107,6 +109,8 @@ export const serviceSessionSchema = z.object({
   /** When the customer first got an answer: the bot's or an agent's. */
   firstResponseAt: z.string().nullable(),
   abandonedAt: z.string().nullable(),
+  /** When emotion sensing raised the session's priority. */
+  escalatedAt: z.string().nullable().default(null),
   wrapUp: z
     .object({ routedLabel: z.string().nullable(), label: z.string(), confirmed: z.boolean(), resolved: z.boolean(), by: z.string(), at: z.string() })
     .nullable(),
@@ -199,6 +203,32 @@ export const kbIngestRunSchema = z.object({
   error: z.string().nullable(),
 });
 
+const emotionSchema = z.object({ valence: z.number(), arousal: z.number() });
+
+/** One signal about a customer's emotion and the session's smoothed state after it. */
+export const senseEventSchema = z.object({
+  sessionId: z.string(),
+  callId: z.string().nullable(),
+  at: z.string(),
+  channel: z.enum(['text', 'voice', 'face']),
+  signal: emotionSchema,
+  fused: emotionSchema.extend({ label: z.string() }),
+  evidence: z.string(),
+});
+
+/** A warning raised for an agent, with what triggered it. */
+export const senseAlertSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  callId: z.string().nullable(),
+  at: z.string(),
+  level: z.enum(['amber', 'red']),
+  rule: z.string(),
+  reason: z.string(),
+  suggestion: localizedTextSchema,
+  evidence: z.object({ channel: z.string(), detail: z.string() }),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -216,6 +246,8 @@ export const storeDataSchema = z.object({
   kbExposures: z.array(kbExposureSchema),
   kbTickets: z.array(kbTicketSchema),
   kbIngestRuns: z.array(kbIngestRunSchema),
+  senseEvents: z.array(senseEventSchema),
+  senseAlerts: z.array(senseAlertSchema),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -236,6 +268,8 @@ export type KbLink = z.infer<typeof kbLinkSchema>;
 export type KbExposure = z.infer<typeof kbExposureSchema>;
 export type KbTicket = z.infer<typeof kbTicketSchema>;
 export type KbIngestRun = z.infer<typeof kbIngestRunSchema>;
+export type SenseEvent = z.infer<typeof senseEventSchema>;
+export type SenseAlert = z.infer<typeof senseAlertSchema>;
 export type KbNodeType = (typeof KB_NODE_TYPES)[number];
 export type KbLinkType = (typeof KB_LINK_TYPES)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

@@ -20,6 +20,7 @@ function session(overrides: Partial<ServiceSessionRecord>): ServiceSessionRecord
     agentAnsweredAt: null,
     firstResponseAt: null,
     abandonedAt: null,
+    escalatedAt: null,
     wrapUp: null,
     ...overrides,
   };

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { EventBus } from '../bus.js';
+import type { SenseAlert, SenseEvent, Store } from '../store/index.js';
+import { EmotionFusion, type Channel, type Emotion } from './fusion.js';
+import { evaluate, type EscalationRule, type Observation } from './rules.js';
+import type { TextSentiment } from './text.js';
+import type { Utterance } from './voice.js';
+
+export interface SessionRef {
+  sessionId: string;
+  callId: string | null;
+  kioskId: string;
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/**
+ * The emotion state of every session: text, voice (and face) signals are fused into one smoothed state
+ * kept as a timeline with the session; escalation rules turn signals into alerts (stored with their
+ * evidence and announced on the bus for the agent, the supervisor and the queues). A kiosk whose
+ * analysis is switched off produces nothing at all.
+ */
+export class EmotionSensing {
+  private readonly fusions = new Map<string, EmotionFusion>();
+  private readonly lastFired = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly text: TextSentiment,
+    private readonly rules: readonly EscalationRule[],
+    private readonly analysisEnabled: (kioskId: string) => boolean,
+    private readonly now: () => number = Date.now,
+  ) {
+    bus.on('routing.decided', (e) => void this.onText({ sessionId: e.sessionId, callId: null, kioskId: e.kioskId }, e.text));
+    bus.on('call.chat', (e) => {
+      if (e.from === 'customer' && e.sessionId) void this.onText({ sessionId: e.sessionId, callId: e.callId, kioskId: e.kioskId }, e.text);
+    });
+    bus.on('call.ended', (e) => {
+      if (e.sessionId) this.fusions.delete(e.sessionId);
+    });
+  }
+
+  async onText(ref: SessionRef, message: string): Promise<SenseAlert[]> {
+    const signal = this.text.analyse(message);
+    const evidence = `"${message.slice(0, 120)}"${signal.triggers.length ? ` triggers: ${signal.triggers.join(', ')}` : ''}${signal.hits.length ? ` words: ${signal.hits.map((h) => `${h.negated ? 'not ' : ''}${h.term}`).join(', ')}` : ''}`;
+    return this.record(ref, 'text', { valence: signal.sentiment, arousal: signal.arousal }, evidence, { sentiment: signal.sentiment, triggers: signal.triggers });
+  }
+
+  async onUtterance(ref: SessionRef, u: Utterance): Promise<SenseAlert[]> {
+    if (u.agitation === null) return [];
+    const evidence = `utterance ${(u.startMs / 1000).toFixed(1)}-${(u.endMs / 1000).toFixed(1)} s: F0 ${u.f0Mean.toFixed(0)} Hz, ${u.energyDb.toFixed(1)} dB, ${u.rate.toFixed(1)} syll/s, agitation ${u.agitation.toFixed(2)}`;
+    return this.record(ref, 'voice', { valence: -0.7 * u.agitation, arousal: u.agitation }, evidence, { warning: u.warning });
+  }
+
+  private async record(ref: SessionRef, channel: Channel, signal: Emotion, evidence: string, extra: Omit<Observation, 'channel' | 'fused'>): Promise<SenseAlert[]> {
+    if (!this.analysisEnabled(ref.kioskId)) return [];
+    const fusion = this.fusions.get(ref.sessionId) ?? new EmotionFusion();
+    this.fusions.set(ref.sessionId, fusion);
+    const fused = fusion.add(channel, signal);
+    const at = new Date(this.now()).toISOString();
+    const event: SenseEvent = {
+      sessionId: ref.sessionId,
+      callId: ref.callId,
+      at,
+      channel,
+      signal: { valence: round(signal.valence), arousal: round(signal.arousal) },
+      fused: { valence: round(fused.valence), arousal: round(fused.arousal), label: fused.label },
+      evidence,
+    };
+    const alerts: SenseAlert[] = [];
+    for (const { rule, trigger } of evaluate(this.rules, { channel, fused, ...extra })) {
+      const key = `${ref.sessionId}:${rule.id}`;
+      if (this.now() - (this.lastFired.get(key) ?? -Infinity) < rule.cooldownSeconds * 1000) continue;
+      this.lastFired.set(key, this.now());
+      const suggestion = this.text.suggestion(trigger ?? rule.suggestion) ?? this.text.suggestion('negative')!;
+      const reason = trigger ? `customer mentions ${trigger}` : rule.channel === 'fused' ? `customer ${fused.label} (valence ${fused.valence.toFixed(2)})` : `${channel}: ${rule.id.replace(/-/g, ' ')}`;
+      alerts.push({ id: randomUUID(), sessionId: ref.sessionId, callId: ref.callId, at, level: rule.level, rule: rule.id, reason, suggestion, evidence: { channel, detail: evidence } });
+    }
+    await this.store.update((d) => {
+      d.senseEvents.push(event);
+      d.senseAlerts.push(...alerts);
+    });
+    this.bus.emit('sense.state', { sessionId: ref.sessionId, callId: ref.callId, kioskId: ref.kioskId, channel, fused: event.fused, at });
+    for (const alert of alerts) this.bus.emit('sense.alert', { alert, kioskId: ref.kioskId });
+    return alerts;
+  }
+
+  timeline(sessionId: string): SenseEvent[] {
+    return this.store.read((d) => d.senseEvents.filter((e) => e.sessionId === sessionId));
+  }
+
+  alerts(limit: number): SenseAlert[] {
+    return this.store.read((d) => d.senseAlerts.slice(-limit).reverse());
+  }
+}

@@ -1,0 +1,10 @@
+export { EmotionSensing } from './hub.js';
+export type { SessionRef } from './hub.js';
+export { TextSentiment, TRIGGERS } from './text.js';
+export type { TextSignal, Trigger, SuggestionTexts } from './text.js';
+export { VoiceAnalyser, conversationStats, estimatePitch, FRAME_MS } from './voice.js';
+export type { Utterance, ConversationStats } from './voice.js';
+export { EmotionFusion, labelOf } from './fusion.js';
+export type { Emotion, EmotionLabel } from './fusion.js';
+export { loadRules, evaluate } from './rules.js';
+export type { EscalationRule } from './rules.js';
