@@ -26,6 +26,21 @@ export interface Kiosk {
   language: 'zh-Hant' | 'zh-Hans' | 'en';
   createdAt: string;
   revokedAt: string | null;
+  /** Emotion analysis of this kiosk's customers (shown to them when on). */
+  analysisEnabled: boolean;
+}
+
+/** An emotion alert as the appliance sends it to agents and supervisors. */
+export interface EmotionAlert {
+  id: string;
+  sessionId: string;
+  callId: string | null;
+  at: string;
+  level: 'amber' | 'red';
+  rule: string;
+  reason: string;
+  suggestion: Record<'zh-Hant' | 'zh-Hans' | 'en', string>;
+  evidence: { channel: string; detail: string };
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {

@@ -19,6 +19,7 @@ interface KioskTexts {
   talkTitle: string;
   talkHint: string;
   answerTitle: string;
+  analysisOn: string;
   helpful: string;
   yes: string;
   no: string;
@@ -67,6 +68,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: '與專員視訊',
     talkHint: '真人專員將透過即時視訊為您服務',
     answerTitle: '為您找到的解答',
+    analysisOn: '情緒分析已開啟：表情與語音只在本機即時分析，不錄存、不外傳，僅用於提升服務。',
     helpful: '這個解答有幫助嗎？',
     yes: '有幫助',
     no: '沒有幫助',
@@ -126,6 +128,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: '与专员视频',
     talkHint: '真人专员将通过实时视频为您服务',
     answerTitle: '为您找到的解答',
+    analysisOn: '情绪分析已开启：表情与语音只在本机实时分析，不留存、不外传，仅用于提升服务。',
     helpful: '这个解答有帮助吗？',
     yes: '有帮助',
     no: '没有帮助',
@@ -185,6 +188,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     talkTitle: 'Talk to an agent',
     talkHint: 'A person will serve you by live video',
     answerTitle: 'Here is what we found',
+    analysisOn: 'Emotion analysis is on: your expressions and voice are analysed on this device only, never stored or sent, to help us serve you better.',
     helpful: 'Did this answer your question?',
     yes: 'Yes, it helped',
     no: 'No',
