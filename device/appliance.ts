@@ -10,7 +10,7 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings, tapProducer } from './media/index.js';
-import { EmotionSensing, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
+import { EmotionSensing, FaceAnalyser, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
@@ -59,6 +59,9 @@ const SENSE_LEXICON_FILE = new URL('../models/sense/lexicon.json', import.meta.u
 const SENSE_RULES_FILE = new URL('../models/sense/rules.json', import.meta.url);
 /** The voice tap's audio: what pitch tracking needs and little more. */
 const VOICE_SAMPLE_RATE = 16_000;
+/** Face analysis frames: the detector works on 256 px anyway; this keeps decoding cheap. */
+const FACE_WIDTH = 320;
+const FACE_HEIGHT = 240;
 
 /** Wires store, media, MQTT and HTTP together. Does not listen: the caller decides where. */
 export async function startAppliance(config: Config, log: Logger): Promise<Appliance> {
@@ -173,6 +176,25 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const analysisEnabled = (kioskId: string) => accounts.getKiosk(kioskId)?.analysisEnabled ?? false;
     const sensing = new EmotionSensing(store, bus, new TextSentiment(SENSE_LEXICON_FILE.pathname), loadRules(SENSE_RULES_FILE.pathname), analysisEnabled);
     // The customer's voice is analysed on the appliance as it arrives; only scores and events are kept.
+    // Loaded at the first call that needs it: the models take a moment and most of a process's life has no call.
+    let faces: Promise<FaceAnalyser> | null = null;
+    stopped.push(async () => (faces ? (await faces.catch(() => null))?.close() : undefined));
+    bus.on('call.producer', ({ callId, role, kind }) => {
+      const record = calls.record(callId);
+      if (role !== 'customer' || kind !== 'video' || config.faceFps === 0 || !record || !analysisEnabled(record.kioskId)) return;
+      const source = calls.customerProducer(callId, 'video');
+      if (!source) return;
+      const ref = { sessionId: record.sessionId ?? callId, callId, kioskId: record.kioskId };
+      faces ??= FaceAnalyser.create();
+      // The tap drops frames while the analyser is busy, so the rate falls with the CPU and never lags.
+      faces
+        .then((face) =>
+          tapProducer(source.router, source.producer, { kind: 'video', fps: config.faceFps, width: FACE_WIDTH, height: FACE_HEIGHT }, async (frame) => {
+            await sensing.onFace(ref, await face.analyse(frame.data, FACE_WIDTH, FACE_HEIGHT), frame.at);
+          }),
+        )
+        .catch((err: Error) => log.warn({ callId, err: err.message }, 'face analysis could not start'));
+    });
     bus.on('call.producer', ({ callId, role, kind }) => {
       const record = calls.record(callId);
       if (role !== 'customer' || kind !== 'audio' || !record || !analysisEnabled(record.kioskId)) return;

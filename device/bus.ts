@@ -18,7 +18,15 @@ export interface BusEvents {
   'call.answered': { callId: string; kioskId: string; sessionId: string | null; agentId: string; via: string; at: string };
   'call.producer': { callId: string; role: 'customer' | 'agent'; kind: 'audio' | 'video'; producerId: string; at: string };
   'call.chat': { callId: string; sessionId: string | null; kioskId: string; from: 'customer' | 'agent'; text: string; at: string };
-  'sense.state': { sessionId: string; callId: string | null; kioskId: string; channel: string; fused: { valence: number; arousal: number; label: string }; at: string };
+  'sense.state': {
+    sessionId: string;
+    callId: string | null;
+    kioskId: string;
+    channel: string;
+    fused: { valence: number; arousal: number; label: string };
+    face: { dominant: string | null; score: number; micro: string | null } | null;
+    at: string;
+  };
   'sense.alert': { alert: SenseAlert; kioskId: string };
   'call.ended': { callId: string; sessionId: string | null; reason: string; at: string };
   'routing.decided': {

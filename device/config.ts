@@ -48,6 +48,8 @@ const configSchema = z.object({
   routingOverflowSeconds: wholeNumber(1, 3600).default(60),
   routingFallbackSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('general'),
   ticketSlaHours: wholeNumber(1, 24 * 30).default(48),
+  // Frames per second of the customer's camera analysed for face and micro-expressions; 0 turns it off.
+  faceFps: wholeNumber(0, 30).default(5),
   // Watched folder of article files; defaults to <dataDir>/knowledge-inbox.
   knowledgeInboxDir: z.string().min(1).optional(),
   // JSON list of further sources: [{ "id", "kind": "folder"|"feed"|"catalogue"|"policies", "path" or "url", "intents"? }].
@@ -91,6 +93,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   routingFallbackSkill: 'BRANCHLINE_ROUTING_FALLBACK_SKILL',
   routingVipSkill: 'BRANCHLINE_ROUTING_VIP_SKILL',
   ticketSlaHours: 'BRANCHLINE_TICKET_SLA_HOURS',
+  faceFps: 'BRANCHLINE_FACE_FPS',
   knowledgeInboxDir: 'BRANCHLINE_KNOWLEDGE_INBOX_DIR',
   knowledgeSourcesFile: 'BRANCHLINE_KNOWLEDGE_SOURCES_FILE',
   knowledgeIngestCron: 'BRANCHLINE_KNOWLEDGE_INGEST_CRON',

@@ -36,7 +36,14 @@ export type CallEvent =
   | { type: 'chat'; message: ChatMessage }
   | { type: 'callEnded'; callId: string; reason: EndReason }
   | { type: 'alert'; alert: SenseAlert; kioskName: string }
-  | { type: 'emotion'; sessionId: string; callId: string | null; channel: string; fused: { valence: number; arousal: number; label: string } };
+  | {
+      type: 'emotion';
+      sessionId: string;
+      callId: string | null;
+      channel: string;
+      fused: { valence: number; arousal: number; label: string };
+      face: { dominant: string | null; score: number; micro: string | null } | null;
+    };
 
 export type Party = { kind: 'kiosk'; kioskId: string } | { kind: 'agent'; userId: string };
 

@@ -55,7 +55,7 @@ export class Signalling implements CallNotifier {
       for (const userId of this.watchers(alert.callId)) this.send({ kind: 'agent', userId }, event);
     });
     bus.on('sense.state', (state) => {
-      const event: CallEvent = { type: 'emotion', sessionId: state.sessionId, callId: state.callId, channel: state.channel, fused: state.fused };
+      const event: CallEvent = { type: 'emotion', sessionId: state.sessionId, callId: state.callId, channel: state.channel, fused: state.fused, face: state.face };
       for (const userId of this.watchers(state.callId)) this.send({ kind: 'agent', userId }, event);
     });
   }

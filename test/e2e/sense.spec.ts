@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { createAgent, createKiosk, openAdminPage } from './admin-api.js';
 import { openAgent, openKiosk } from './call-helpers.js';
 
-test('an angry chat message warns the agent in the call and the supervisor live view', async ({ browser, request }) => {
+test("the agent sees the customer's face state, and an angry chat message warns the agent and the supervisor live view", async ({ browser, request }) => {
   test.setTimeout(90_000);
   await createAgent(request, 'sense.agent', 'sense agent password', 'Kuo Yi', ['general']);
   const supervisor = await openAdminPage(browser);
@@ -15,6 +15,8 @@ test('an angry chat message warns the agent in the call and the supervisor live 
   await agent.page.getByRole('radio', { name: 'Available' }).click();
   await kiosk.page.getByRole('button', { name: /與專員視訊/ }).click();
   await expect(agent.page.getByTestId('chat')).toBeVisible({ timeout: 20_000 });
+  // The kiosk camera shows a smiling face (a sample photo shipped with @vladmandic/human), analysed on the appliance.
+  await expect(agent.page.getByTestId('customer-face')).toContainText('Face: happy', { timeout: 30_000 });
 
   await kiosk.page.getByPlaceholder('輸入訊息…').fill('我要投訴！等了三個禮拜，太離譜了');
   await kiosk.page.getByRole('button', { name: '送出' }).click();
