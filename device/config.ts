@@ -49,7 +49,7 @@ const configSchema = z.object({
   routingFallbackSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('general'),
   ticketSlaHours: wholeNumber(1, 24 * 30).default(48),
   // Frames per second of the customer's camera analysed for face and micro-expressions; 0 turns it off.
-  faceFps: wholeNumber(0, 30).default(5),
+  faceFps: wholeNumber(0, 30).default(10),
   // Watched folder of article files; defaults to <dataDir>/knowledge-inbox.
   knowledgeInboxDir: z.string().min(1).optional(),
   // JSON list of further sources: [{ "id", "kind": "folder"|"feed"|"catalogue"|"policies", "path" or "url", "intents"? }].
