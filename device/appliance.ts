@@ -10,7 +10,7 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings, tapProducer } from './media/index.js';
-import { EmotionSensing, FaceAnalyser, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
+import { conversationStats, EmotionSensing, FaceAnalyser, FRAME_MS, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { buildServer } from './server/index.js';
@@ -182,7 +182,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     bus.on('call.producer', ({ callId, role, kind }) => {
       const record = calls.record(callId);
       if (role !== 'customer' || kind !== 'video' || config.faceFps === 0 || !record || !analysisEnabled(record.kioskId)) return;
-      const source = calls.customerProducer(callId, 'video');
+      const source = calls.producerOf(callId, 'customer', 'video');
       if (!source) return;
       const ref = { sessionId: record.sessionId ?? callId, callId, kioskId: record.kioskId };
       faces ??= FaceAnalyser.create();
@@ -195,16 +195,33 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
         )
         .catch((err: Error) => log.warn({ callId, err: err.message }, 'face analysis could not start'));
     });
+    // Both sides' voice activity gives the call's talk statistics; the customer's voice is also analysed.
+    const voices = new Map<string, Partial<Record<'customer' | 'agent', { analyser: VoiceAnalyser; startedAt: number }>>>();
     bus.on('call.producer', ({ callId, role, kind }) => {
       const record = calls.record(callId);
-      if (role !== 'customer' || kind !== 'audio' || !record || !analysisEnabled(record.kioskId)) return;
-      const source = calls.customerProducer(callId, 'audio');
+      if (kind !== 'audio' || !record || !analysisEnabled(record.kioskId)) return;
+      const source = calls.producerOf(callId, role, 'audio');
       if (!source) return;
-      const voice = new VoiceAnalyser(VOICE_SAMPLE_RATE);
+      const voice = { analyser: new VoiceAnalyser(VOICE_SAMPLE_RATE), startedAt: Date.now() };
+      voices.set(callId, { ...voices.get(callId), [role]: voice });
       const ref = { sessionId: record.sessionId ?? callId, callId, kioskId: record.kioskId };
       tapProducer(source.router, source.producer, { kind: 'audio', sampleRate: VOICE_SAMPLE_RATE, frameMs: 100 }, async (frame) => {
-        for (const utterance of voice.pushPcm(frame.data)) await sensing.onUtterance(ref, utterance);
+        const utterances = voice.analyser.pushPcm(frame.data);
+        if (role === 'customer') for (const utterance of utterances) await sensing.onUtterance(ref, utterance);
       }).catch((err: Error) => log.warn({ callId, err: err.message }, 'voice analysis could not start'));
+    });
+    bus.on('call.ended', ({ callId, sessionId }) => {
+      const sides = voices.get(callId);
+      voices.delete(callId);
+      if (!sides?.customer || !sides.agent) return;
+      // The two taps started at different moments: line their frames up on the wall clock.
+      const align = (side: { analyser: VoiceAnalyser; startedAt: number }, start: number) => [
+        ...new Array<boolean>(Math.max(0, Math.round((side.startedAt - start) / FRAME_MS))).fill(false),
+        ...side.analyser.speechFlags,
+      ];
+      const start = Math.min(sides.customer.startedAt, sides.agent.startedAt);
+      const stats = conversationStats(align(sides.customer, start), align(sides.agent, start));
+      sensing.recordCallStats(callId, sessionId, stats).catch((err: Error) => log.error({ err: err.message }, 'could not keep call talk statistics'));
     });
 
     const app = await buildServer({

@@ -476,10 +476,10 @@ export class Calls {
     return this.active.get(callId)?.agentId ?? null;
   }
 
-  /** The customer's audio or video producer of a live call, with its router, for analysis taps. */
-  customerProducer(callId: string, kind: MediaKind): { router: types.Router; producer: types.Producer } | null {
+  /** A side's audio or video producer of a live call, with its router, for analysis taps. */
+  producerOf(callId: string, role: PeerRole, kind: MediaKind): { router: types.Router; producer: types.Producer } | null {
     const call = this.active.get(callId);
-    const producer = call?.media.producers('customer').find((p) => p.kind === kind);
+    const producer = call?.media.producers(role).find((p) => p.kind === kind);
     return call && producer ? { router: call.media.router, producer } : null;
   }
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../bus.js';
-import type { SenseAlert, SenseEvent, Store } from '../store/index.js';
+import type { SenseAlert, SenseCallStats, SenseEvent, Store } from '../store/index.js';
 import type { FaceReading } from './face.js';
 import { EmotionFusion, type Channel, type Emotion } from './fusion.js';
 import { MicroExpressionSpotter, type MicroExpression } from './micro.js';
 import { evaluate, type EscalationRule, type Observation } from './rules.js';
 import type { TextSentiment } from './text.js';
-import type { Utterance } from './voice.js';
+import type { ConversationStats, Utterance } from './voice.js';
 
 /** Where each face emotion sits on the valence (-1..1) and arousal (0..1) plane. */
 const FACE_AFFECT: Record<string, Emotion> = {
@@ -145,6 +145,17 @@ export class EmotionSensing {
     this.bus.emit('sense.state', { sessionId: ref.sessionId, callId: ref.callId, kioskId: ref.kioskId, channel, fused: event.fused, face, at });
     for (const alert of alerts) this.bus.emit('sense.alert', { alert, kioskId: ref.kioskId });
     return alerts;
+  }
+
+  /** Keeps a finished call's talk, silence and overlap figures for quality inspection. */
+  async recordCallStats(callId: string, sessionId: string | null, stats: ConversationStats): Promise<SenseCallStats> {
+    const record: SenseCallStats = { callId, sessionId, at: new Date(this.now()).toISOString(), ...stats };
+    await this.store.update((d) => void d.senseCallStats.push(record));
+    return record;
+  }
+
+  callStats(callId: string): SenseCallStats | null {
+    return this.store.read((d) => d.senseCallStats.find((s) => s.callId === callId) ?? null);
   }
 
   timeline(sessionId: string): SenseEvent[] {

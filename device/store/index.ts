@@ -31,6 +31,7 @@ export type {
   KbIngestRun,
   SenseEvent,
   SenseAlert,
+  SenseCallStats,
   KbNodeType,
   KbLinkType,
 } from './schema.js';
@@ -148,5 +149,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [], senseEvents: [], senseAlerts: [] };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [], senseEvents: [], senseAlerts: [], senseCallStats: [] };
 }

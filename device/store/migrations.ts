@@ -52,9 +52,9 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     to: 5,
-    describe: 'emotion sensing: signals and alerts per session, per-kiosk analysis consent, escalation time of a session',
+    describe: 'emotion sensing: signals and alerts per session, talk statistics per call, per-kiosk analysis consent, escalation time of a session',
     up(data) {
-      for (const name of ['senseEvents', 'senseAlerts']) {
+      for (const name of ['senseEvents', 'senseAlerts', 'senseCallStats']) {
         if (!Array.isArray(data[name])) data[name] = [];
       }
       for (const kiosk of Array.isArray(data.kiosks) ? (data.kiosks as Record<string, unknown>[]) : []) kiosk.analysisEnabled ??= true;

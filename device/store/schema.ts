@@ -229,6 +229,18 @@ export const senseAlertSchema = z.object({
   evidence: z.object({ channel: z.string(), detail: z.string() }),
 });
 
+/** Who spoke how much in a call, from both sides' voice activity, for quality inspection. */
+export const senseCallStatsSchema = z.object({
+  callId: z.string(),
+  sessionId: z.string().nullable(),
+  at: z.string(),
+  customerTalkMs: z.number(),
+  agentTalkMs: z.number(),
+  silenceMs: z.number(),
+  overlapMs: z.number(),
+  overlaps: z.number().int(),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -248,6 +260,7 @@ export const storeDataSchema = z.object({
   kbIngestRuns: z.array(kbIngestRunSchema),
   senseEvents: z.array(senseEventSchema),
   senseAlerts: z.array(senseAlertSchema),
+  senseCallStats: z.array(senseCallStatsSchema),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -270,6 +283,7 @@ export type KbTicket = z.infer<typeof kbTicketSchema>;
 export type KbIngestRun = z.infer<typeof kbIngestRunSchema>;
 export type SenseEvent = z.infer<typeof senseEventSchema>;
 export type SenseAlert = z.infer<typeof senseAlertSchema>;
+export type SenseCallStats = z.infer<typeof senseCallStatsSchema>;
 export type KbNodeType = (typeof KB_NODE_TYPES)[number];
 export type KbLinkType = (typeof KB_LINK_TYPES)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

@@ -67,6 +67,11 @@ test('a kiosk customer and an agent hold a video call through the appliance, cha
     const stats = spawnSync('ffmpeg', ['-v', 'info', '-i', file, '-af', `pan=mono|c0=${channel},volumedetect`, '-f', 'null', '-'], { encoding: 'utf8' }).stderr;
     expect(Number(/max_volume: (-?[\d.]+) dB/.exec(stats)?.[1] ?? -91)).toBeGreaterThan(-40);
   }
+  // Both sides' fake microphones spoke: the call's talk statistics say so, for quality inspection.
+  const talk = (await (await admin.get(`/api/sense/calls/${live.id}/stats`)).json()) as { stats: { customerTalkMs: number; agentTalkMs: number; overlapMs: number; silenceMs: number } };
+  expect(talk.stats.customerTalkMs).toBeGreaterThan(1000);
+  expect(talk.stats.agentTalkMs).toBeGreaterThan(1000);
+  expect(talk.stats.customerTalkMs + talk.stats.agentTalkMs - talk.stats.overlapMs + talk.stats.silenceMs).toBeGreaterThan(callSeconds * 500);
   await kioskContext.close();
   await agentContext.close();
 });

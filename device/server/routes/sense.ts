@@ -22,6 +22,13 @@ export function senseRoutes(app: FastifyInstance, accounts: Accounts, sensing: E
     return { timeline: sensing.timeline(id) };
   });
 
+  app.get('/api/sense/calls/:id/stats', supervisors, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const stats = sensing.callStats(id);
+    if (!stats) throw new HttpError(404, 'no talk statistics for this call');
+    return { stats };
+  });
+
   app.get('/api/sense/alerts', supervisors, async (request) => {
     const { limit } = parseInput(listQuery, request.query);
     return { alerts: sensing.alerts(limit) };
