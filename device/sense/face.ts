@@ -14,6 +14,15 @@ const packageRoot = (name: string) => {
 const HUMAN_PACKAGE = packageRoot('@vladmandic/human');
 const MODELS_DIR = path.join(HUMAN_PACKAGE, 'models');
 const WASM_DIR = `${path.join(packageRoot('@tensorflow/tfjs-backend-wasm'), 'dist')}/`;
+function hasNativeTensorflow(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sample photos shipped in the human package, used by the face tests and benchmark. */
 export const HUMAN_ASSETS_DIR = path.join(HUMAN_PACKAGE, 'assets');
 
@@ -103,10 +112,12 @@ export class FaceAnalyser {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const module = (await import(path.join(HUMAN_PACKAGE, 'dist', 'human.node-wasm.js'))) as { Human?: new (config: unknown) => HumanInstance; default?: { Human: new (config: unknown) => HumanInstance } };
+      // The native TensorFlow binding is faster when a machine has it; it cannot be installed here, so wasm is the default.
+      const native = hasNativeTensorflow();
+      const module = (await import(path.join(HUMAN_PACKAGE, 'dist', native ? 'human.node.js' : 'human.node-wasm.js'))) as { Human?: new (config: unknown) => HumanInstance; default?: { Human: new (config: unknown) => HumanInstance } };
       const Human = module.Human ?? module.default!.Human;
       const human = new Human({
-        backend: 'wasm',
+        backend: native ? 'tensorflow' : 'wasm',
         wasmPath: WASM_DIR,
         modelBasePath: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
         debug: false,
