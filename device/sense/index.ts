@@ -8,7 +8,7 @@ export { EmotionFusion, labelOf } from './fusion.js';
 export type { Emotion, EmotionLabel } from './fusion.js';
 export { loadRules, evaluate } from './rules.js';
 export type { EscalationRule } from './rules.js';
-export { MicroExpressionSpotter, ACTION_UNITS, MICRO_LABELS, DEFAULT_SPOTTER } from './micro.js';
+export { MicroExpressionSpotter, ACTION_UNITS, MICRO_LABELS, DEFAULT_SPOTTER, EXPRESSION_UNITS } from './micro.js';
 export type { ActionUnit, FaceFrame, MicroExpression, MicroLabel, SpotterOptions } from './micro.js';
 export { FaceAnalyser, actionUnits, HUMAN_ASSETS_DIR } from './face.js';
 export type { FaceReading } from './face.js';

@@ -30,7 +30,7 @@ export interface MicroExpression {
 }
 
 /** Which units make which expression (after Ekman's FACS prototypes, reduced to what a mesh shows). */
-const TEMPLATES: Record<MicroLabel, ActionUnit[]> = {
+export const EXPRESSION_UNITS: Record<MicroLabel, readonly ActionUnit[]> = {
   anger: ['browLower', 'lipPress'],
   contempt: ['lipCornerAsymmetry'],
   disgust: ['noseWrinkle'],
@@ -149,7 +149,7 @@ export class MicroExpressionSpotter {
     if (run.talking && lipsOnly) return null;
     let best: { label: MicroLabel; score: number } | null = null;
     for (const label of MICRO_LABELS) {
-      const template = TEMPLATES[label];
+      const template = EXPRESSION_UNITS[label];
       const covered = template.filter((u) => run.peak.has(u)).length / template.length;
       const extra = units.filter((u) => !template.includes(u)).length * 0.15;
       const score = covered - extra + (covered === 1 ? template.length * 0.1 : 0);

@@ -1,18 +1,10 @@
-import { ACTION_UNITS, MICRO_LABELS, type ActionUnit, type FaceFrame, type MicroExpression, type MicroLabel } from '../../device/sense/index.js';
+import { ACTION_UNITS, EXPRESSION_UNITS, MICRO_LABELS, type ActionUnit, type FaceFrame, type MicroExpression, type MicroLabel } from '../../device/sense/index.js';
 
 /**
  * Synthetic action-unit streams for measuring the micro-expression spotter: a neutral face with sensor
  * noise, brief expressions injected at known times, and the distractors a kiosk camera sees (blinks,
  * talking, head turns, slow posed expressions), each a function of time sampled at any frame rate.
  */
-const TEMPLATES: Record<MicroLabel, ActionUnit[]> = {
-  anger: ['browLower', 'lipPress'],
-  contempt: ['lipCornerAsymmetry'],
-  disgust: ['noseWrinkle'],
-  fear: ['browRaise', 'eyeWiden'],
-  sadness: ['lipCornerDepress'],
-  surprise: ['browRaise', 'eyeWiden', 'jawDrop'],
-};
 
 export interface TruthEvent {
   label: MicroLabel;
@@ -69,7 +61,7 @@ export function generateSequence(seed: number, fps: number, seconds: number): { 
     let turning = 0;
     for (const s of segments) {
       if (t < s.start || t > s.end) continue;
-      if (s.kind === 'micro' || s.kind === 'posed') for (const u of TEMPLATES[s.label]) aus[u] += s.amplitude * envelope(t, s.start, s.end);
+      if (s.kind === 'micro' || s.kind === 'posed') for (const u of EXPRESSION_UNITS[s.label]) aus[u] += s.amplitude * envelope(t, s.start, s.end);
       if (s.kind === 'blink') aus.eyeWiden -= 0.3 * envelope(t, s.start, s.end);
       if (s.kind === 'talk') {
         const phase = Math.sin(((t - s.start) / 1000) * 2 * Math.PI * 5);
