@@ -10,6 +10,7 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings, tapProducer } from './media/index.js';
+import { gatherFacts, QualityInspection } from './qa/index.js';
 import { conversationStats, EmotionSensing, FaceAnalyser, FRAME_MS, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
@@ -36,6 +37,7 @@ export interface Appliance {
   tickets: KnowledgeTickets;
   ingestion: Ingestion;
   sensing: EmotionSensing;
+  quality: QualityInspection;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -224,6 +226,22 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       sensing.recordCallStats(callId, sessionId, stats).catch((err: Error) => log.error({ err: err.message }, 'could not keep call talk statistics'));
     });
 
+    const quality = new QualityInspection(store, bus, (sessionId) =>
+      gatherFacts(
+        {
+          session: (id) => router.sessionById(id),
+          calls: (id) => calls.callsOfSession(id),
+          exposures: (id) => knowledge.exposuresOf(id),
+          recommendable: (articleId) => knowledge.recommendable(articleId),
+          ticketOpened: (id) => tickets.list().some((t) => t.sessionId === id),
+          timeline: (id) => sensing.timeline(id),
+          alerts: (id) => sensing.alertsOf(id),
+          talk: (callId) => sensing.callStats(callId),
+        },
+        sessionId,
+      ),
+    );
+
     const app = await buildServer({
       log,
       bus,
@@ -238,6 +256,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       tickets,
       ingestion,
       sensing,
+      quality,
       calls,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
@@ -259,7 +278,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const firstStartCredentials = await createFirstStartAccounts(accounts);
     if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, quality, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

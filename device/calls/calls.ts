@@ -483,6 +483,11 @@ export class Calls {
     return call && producer ? { router: call.media.router, producer } : null;
   }
 
+  /** The call records of a service session, oldest first. */
+  callsOfSession(sessionId: string): CallRecord[] {
+    return this.store.read((d) => d.calls.filter((c) => c.sessionId === sessionId));
+  }
+
   /** The agents who took calls of a service session. */
   agentsOfSession(sessionId: string): string[] {
     return this.store.read((d) => d.calls.filter((c) => c.sessionId === sessionId && c.agentId).map((c) => c.agentId!));

@@ -421,6 +421,11 @@ export class Knowledge {
     return changes.length;
   }
 
+  /** What was shown in a service session, to the bot's customer and to the agent. */
+  exposuresOf(sessionId: string): KbExposure[] {
+    return this.store.read((d) => d.kbExposures.filter((e) => e.sessionId === sessionId));
+  }
+
   exposure(id: string): KbExposure | null {
     return this.store.read((d) => d.kbExposures.find((e) => e.id === id) ?? null);
   }

@@ -5,3 +5,7 @@ export { applyRule } from './rules.js';
 export type { Evidence, RuleResult } from './rules.js';
 export { scoreSession } from './scoring.js';
 export type { Scorecard, ScoredItem } from './scoring.js';
+export { QualityInspection, QaError, overrideSchema, disputeSchema } from './service.js';
+export type { FactsSource } from './service.js';
+export { gatherFacts } from './gather.js';
+export type { FactsDeps } from './gather.js';

@@ -162,6 +162,10 @@ export class EmotionSensing {
     return this.store.read((d) => d.senseEvents.filter((e) => e.sessionId === sessionId));
   }
 
+  alertsOf(sessionId: string): SenseAlert[] {
+    return this.store.read((d) => d.senseAlerts.filter((a) => a.sessionId === sessionId));
+  }
+
   alerts(limit: number): SenseAlert[] {
     return this.store.read((d) => d.senseAlerts.slice(-limit).reverse());
   }

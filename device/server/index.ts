@@ -7,6 +7,7 @@ import type { Calls } from '../calls/index.js';
 import type { Ingestion, Knowledge, KnowledgeTickets } from '../knowledge/index.js';
 import type { Customers, Presence, Router } from '../routing/index.js';
 import type { EmotionSensing } from '../sense/index.js';
+import type { QualityInspection } from '../qa/index.js';
 import { installErrorHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agent.js';
@@ -16,6 +17,7 @@ import { healthRoutes, type HealthProbe } from './routes/health.js';
 import { kioskRoutes } from './routes/kiosk.js';
 import { knowledgeRoutes } from './routes/knowledge.js';
 import { routingRoutes } from './routes/routing.js';
+import { qaRoutes } from './routes/qa.js';
 import { senseRoutes } from './routes/sense.js';
 import { webRoutes } from './routes/web.js';
 import { MAX_FRAME_BYTES, Signalling } from './signalling.js';
@@ -36,6 +38,7 @@ export interface ServerDeps {
   tickets: KnowledgeTickets;
   ingestion: Ingestion;
   sensing: EmotionSensing;
+  quality: QualityInspection;
   calls: Calls;
   health: Record<string, HealthProbe>;
 }
@@ -63,6 +66,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   routingRoutes(app, deps.accounts, deps.router, deps.customers, deps.calls, deps.presence);
   knowledgeRoutes(app, deps.accounts, { knowledge: deps.knowledge, tickets: deps.tickets, ingestion: deps.ingestion }, deps.router, deps.calls);
   senseRoutes(app, deps.accounts, deps.sensing, deps.calls);
+  qaRoutes(app, deps.accounts, deps.quality);
   new Signalling(deps.accounts, deps.calls, deps.bus).register(app);
   await webRoutes(app, deps.webDir);
   return app;

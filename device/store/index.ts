@@ -32,6 +32,8 @@ export type {
   SenseEvent,
   SenseAlert,
   SenseCallStats,
+  QaFormRecord,
+  QaScorecardRecord,
   KbNodeType,
   KbLinkType,
 } from './schema.js';
@@ -149,5 +151,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [], senseEvents: [], senseAlerts: [], senseCallStats: [] };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [], senseEvents: [], senseAlerts: [], senseCallStats: [], qaForms: [], qaScorecards: [] };
 }

@@ -61,6 +61,15 @@ export const MIGRATIONS: Migration[] = [
       for (const session of Array.isArray(data.serviceSessions) ? (data.serviceSessions as Record<string, unknown>[]) : []) session.escalatedAt ??= null;
     },
   },
+  {
+    to: 6,
+    describe: 'quality inspection: evaluation form versions and scorecards with overrides and disputes',
+    up(data) {
+      for (const name of ['qaForms', 'qaScorecards']) {
+        if (!Array.isArray(data[name])) data[name] = [];
+      }
+    },
+  },
 ];
 
 export function latestVersion(migrations: Migration[]): number {

@@ -241,6 +241,33 @@ export const senseCallStatsSchema = z.object({
   overlaps: z.number().int(),
 });
 
+/** A version of the evaluation form; the newest is in use, older ones stay for the scorecards made with them. */
+export const qaFormSchema = z.object({ version: z.number().int().min(1), createdAt: z.string(), createdBy: z.string(), form: z.unknown() });
+
+export const qaScorecardSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  callId: z.string().nullable(),
+  agentId: z.string().nullable(),
+  formVersion: z.number().int(),
+  at: z.string(),
+  total: z.number().nullable(),
+  items: z.array(
+    z.object({
+      sectionId: z.string(),
+      questionId: z.string(),
+      title: z.string(),
+      weight: z.number(),
+      score: z.number().nullable(),
+      evidence: z.array(z.object({ atSeconds: z.number().optional(), quote: z.string().optional(), signal: z.string().optional() })),
+    }),
+  ),
+  /** A supervisor's correction of one score, with the reason; the automatic score stays in items. */
+  overrides: z.array(z.object({ questionId: z.string(), score: z.number().nullable(), reason: z.string(), by: z.string(), at: z.string() })),
+  /** An agent's objection to one score. */
+  disputes: z.array(z.object({ questionId: z.string(), reason: z.string(), by: z.string(), at: z.string() })),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -261,6 +288,8 @@ export const storeDataSchema = z.object({
   senseEvents: z.array(senseEventSchema),
   senseAlerts: z.array(senseAlertSchema),
   senseCallStats: z.array(senseCallStatsSchema),
+  qaForms: z.array(qaFormSchema),
+  qaScorecards: z.array(qaScorecardSchema),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -284,6 +313,8 @@ export type KbIngestRun = z.infer<typeof kbIngestRunSchema>;
 export type SenseEvent = z.infer<typeof senseEventSchema>;
 export type SenseAlert = z.infer<typeof senseAlertSchema>;
 export type SenseCallStats = z.infer<typeof senseCallStatsSchema>;
+export type QaFormRecord = z.infer<typeof qaFormSchema>;
+export type QaScorecardRecord = z.infer<typeof qaScorecardSchema>;
 export type KbNodeType = (typeof KB_NODE_TYPES)[number];
 export type KbLinkType = (typeof KB_LINK_TYPES)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

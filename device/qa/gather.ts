@@ -1,0 +1,51 @@
+import type { CallRecord, KbExposure, SenseAlert, SenseCallStats, SenseEvent, ServiceSessionRecord } from '../store/index.js';
+import type { Message, SessionFacts } from './facts.js';
+
+/** The other modules' interfaces quality inspection reads a session through. */
+export interface FactsDeps {
+  session(sessionId: string): ServiceSessionRecord | null;
+  calls(sessionId: string): CallRecord[];
+  exposures(sessionId: string): KbExposure[];
+  recommendable(articleId: string): boolean;
+  ticketOpened(sessionId: string): boolean;
+  timeline(sessionId: string): SenseEvent[];
+  alerts(sessionId: string): SenseAlert[];
+  talk(callId: string): SenseCallStats | null;
+}
+
+/** The facts of one session; the last answered call is the one inspected, each earlier one a transfer. */
+export function gatherFacts(deps: FactsDeps, sessionId: string): SessionFacts | null {
+  const session = deps.session(sessionId);
+  if (!session) return null;
+  const answered = deps.calls(sessionId).filter((c) => c.answeredAt);
+  const call = answered.at(-1) ?? null;
+  const answeredAt = call?.answeredAt ? Date.parse(call.answeredAt) : null;
+  const since = (at: string) => (answeredAt === null ? 0 : Date.parse(at) - answeredAt);
+  const messages: Message[] = (call?.chat ?? []).map((m) => ({ from: m.from, text: m.text, atMs: since(m.at) }));
+  const timeline = deps.timeline(sessionId).filter((e) => call && e.callId === call.id);
+  const routed = session.decisions.filter((d) => d.label).at(-1);
+  return {
+    sessionId,
+    callId: call?.id ?? null,
+    agentId: call?.agentId ?? null,
+    lang: session.lang,
+    waitMs: call?.answeredAt ? Date.parse(call.answeredAt) - Date.parse(call.requestedAt) : null,
+    handleMs: call?.answeredAt && call.endedAt ? Date.parse(call.endedAt) - Date.parse(call.answeredAt) : null,
+    endReason: call?.endReason ?? null,
+    messages,
+    transcript: null,
+    customerIdentified: session.customer !== null,
+    routing: routed ? { label: routed.label, confirmed: session.wrapUp?.confirmed ?? null } : null,
+    resolved: session.wrapUp?.resolved ?? null,
+    solutions: deps
+      .exposures(sessionId)
+      .filter((e) => e.audience === 'agent')
+      .map((e) => ({ articleId: e.articleId, recommendable: deps.recommendable(e.articleId), outcome: e.outcome })),
+    ticketOpened: deps.ticketOpened(sessionId),
+    emotion: timeline.length >= 2 ? { startValence: timeline[0]!.fused.valence, endValence: timeline.at(-1)!.fused.valence } : null,
+    talk: call ? deps.talk(call.id) : null,
+    alerts: deps.alerts(sessionId).map((a) => ({ atMs: since(a.at) })),
+    csat: null,
+    transfers: Math.max(0, answered.length - 1),
+  };
+}

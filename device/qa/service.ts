@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { EventBus } from '../bus.js';
+import type { QaScorecardRecord, Store } from '../store/index.js';
+import type { SessionFacts } from './facts.js';
+import { DEFAULT_FORM, formInputSchema, type EvaluationForm, type FormInput } from './form.js';
+import { scoreSession } from './scoring.js';
+
+export const overrideSchema = z.strictObject({ questionId: z.string().min(1).max(60), score: z.number().min(0).max(1).nullable(), reason: z.string().trim().min(1).max(1000) });
+export const disputeSchema = z.strictObject({ questionId: z.string().min(1).max(60), reason: z.string().trim().min(1).max(1000) });
+
+/** A request that does not fit: unknown scorecard or question, a dispute about someone else's card. */
+export class QaError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: 400 | 403 | 404,
+  ) {
+    super(message);
+  }
+}
+
+/** Where the facts of a session come from; the appliance wires it to the modules that own them. */
+export type FactsSource = (sessionId: string) => SessionFacts | null;
+
+/** How long after closing a session is scored: the events of its closing (a ticket, the last outcome) settle first. */
+const SETTLE_MS = 1500;
+
+/**
+ * Scores every closed session on the current evaluation form within seconds of its wrap-up, keeps the
+ * scorecards with their form version, supervisors' overrides and agents' disputes, and announces each
+ * scorecard on the bus (for cloud sync); it never calls the modules whose data it reads.
+ */
+export class QualityInspection {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly facts: FactsSource,
+    private readonly now: () => number = Date.now,
+  ) {
+    bus.on('routing.wrapped-up', ({ sessionId }) => {
+      setTimeout(() => {
+        this.score(sessionId).catch(() => undefined);
+      }, SETTLE_MS).unref();
+    });
+  }
+
+  /** The form in use: the newest saved version, or the default as version 1. */
+  currentForm(): EvaluationForm {
+    const latest = this.store.read((d) => d.qaForms.at(-1));
+    return latest ? { ...(latest.form as FormInput), version: latest.version, createdAt: latest.createdAt, createdBy: latest.createdBy } : { ...DEFAULT_FORM, version: 1, createdAt: new Date(0).toISOString(), createdBy: 'default' };
+  }
+
+  formVersion(version: number): EvaluationForm | null {
+    const record = this.store.read((d) => d.qaForms.find((f) => f.version === version));
+    if (record) return { ...(record.form as FormInput), version: record.version, createdAt: record.createdAt, createdBy: record.createdBy };
+    return version === 1 ? this.currentForm() : null;
+  }
+
+  /** Saves an edited form as the next version; scorecards already made keep theirs. */
+  async saveForm(raw: unknown, by: string): Promise<EvaluationForm> {
+    const parsed = formInputSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new QaError(`invalid form: ${issue.path.join('.') || 'root'}: ${issue.message}`, 400);
+    }
+    const ids = parsed.data.sections.flatMap((s) => s.questions.map((q) => q.id));
+    if (new Set(ids).size !== ids.length) throw new QaError('invalid form: question ids must be unique', 400);
+    const createdAt = new Date(this.now()).toISOString();
+    const version = this.currentForm().version + 1;
+    await this.store.update((d) => {
+      // The default is version 1: keep it on record before the first edit so its scorecards can be read.
+      if (d.qaForms.length === 0) d.qaForms.push({ version: 1, createdAt: new Date(0).toISOString(), createdBy: 'default', form: DEFAULT_FORM });
+      d.qaForms.push({ version, createdAt, createdBy: by, form: parsed.data });
+    });
+    return { ...parsed.data, version, createdAt, createdBy: by };
+  }
+
+  /** Scores a session now (again, if it was scored before: the newest scorecard is the one shown). */
+  async score(sessionId: string): Promise<QaScorecardRecord | null> {
+    const facts = this.facts(sessionId);
+    if (!facts) return null;
+    const card = scoreSession(this.currentForm(), facts);
+    const record: QaScorecardRecord = { id: randomUUID(), ...card, at: new Date(this.now()).toISOString(), overrides: [], disputes: [] };
+    await this.store.update((d) => void d.qaScorecards.push(record));
+    this.bus.emit('qa.scorecard', { scorecardId: record.id, sessionId, agentId: record.agentId, total: record.total, formVersion: record.formVersion, at: record.at });
+    return record;
+  }
+
+  list(filter: { agentId?: string; limit: number }): QaScorecardRecord[] {
+    return this.store.read((d) => d.qaScorecards.filter((c) => !filter.agentId || c.agentId === filter.agentId).slice(-filter.limit).reverse());
+  }
+
+  get(id: string): QaScorecardRecord {
+    const card = this.store.read((d) => d.qaScorecards.find((c) => c.id === id));
+    if (!card) throw new QaError('no such scorecard', 404);
+    return card;
+  }
+
+  /** The total with supervisors' overrides applied. */
+  effectiveTotal(card: QaScorecardRecord): number | null {
+    let weighted = 0;
+    let weights = 0;
+    for (const item of card.items) {
+      const override = card.overrides.filter((o) => o.questionId === item.questionId).at(-1);
+      const score = override ? override.score : item.score;
+      if (score === null) continue;
+      weighted += score * item.weight;
+      weights += item.weight;
+    }
+    return weights > 0 ? Math.round((weighted / weights) * 1000) / 10 : null;
+  }
+
+  private async change(id: string, questionId: string, apply: (card: QaScorecardRecord) => void): Promise<QaScorecardRecord> {
+    return this.store.update((d) => {
+      const card = d.qaScorecards.find((c) => c.id === id);
+      if (!card) throw new QaError('no such scorecard', 404);
+      if (!card.items.some((i) => i.questionId === questionId)) throw new QaError(`the scorecard has no question "${questionId}"`, 400);
+      apply(card);
+      return structuredClone(card);
+    });
+  }
+
+  override(id: string, input: z.output<typeof overrideSchema>, by: string): Promise<QaScorecardRecord> {
+    return this.change(id, input.questionId, (card) => void card.overrides.push({ ...input, by, at: new Date(this.now()).toISOString() }));
+  }
+
+  dispute(id: string, input: z.output<typeof disputeSchema>, agentId: string): Promise<QaScorecardRecord> {
+    return this.change(id, input.questionId, (card) => {
+      if (card.agentId !== agentId) throw new QaError('only the agent this scorecard is about can dispute it', 403);
+      card.disputes.push({ ...input, by: agentId, at: new Date(this.now()).toISOString() });
+    });
+  }
+}
