@@ -10,7 +10,7 @@ import { Calls } from './calls/index.js';
 import { EventBus } from './bus.js';
 import type { Config } from './config.js';
 import { MediaWorkers, pruneRecordings, tapProducer } from './media/index.js';
-import { gatherFacts, QualityInspection } from './qa/index.js';
+import { gatherFacts, loadCoachingTexts, QualityInspection } from './qa/index.js';
 import { conversationStats, EmotionSensing, FaceAnalyser, FRAME_MS, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
@@ -59,6 +59,7 @@ const SYNONYMS_FILE = new URL('./knowledge/synonyms.json', import.meta.url);
 const SEED_DIR = new URL('./knowledge/seed', import.meta.url);
 const SENSE_LEXICON_FILE = new URL('../models/sense/lexicon.json', import.meta.url);
 const SENSE_RULES_FILE = new URL('../models/sense/rules.json', import.meta.url);
+const COACHING_FILE = new URL('../models/qa/coaching.json', import.meta.url);
 /** The voice tap's audio: what pitch tracking needs and little more. */
 const VOICE_SAMPLE_RATE = 16_000;
 /** Face analysis frames: the detector works on 256 px anyway; this keeps decoding cheap. */
@@ -240,6 +241,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
         },
         sessionId,
       ),
+      loadCoachingTexts(COACHING_FILE.pathname),
     );
 
     const app = await buildServer({

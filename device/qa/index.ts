@@ -9,3 +9,5 @@ export { QualityInspection, QaError, overrideSchema, disputeSchema } from './ser
 export type { FactsSource } from './service.js';
 export { gatherFacts } from './gather.js';
 export type { FactsDeps } from './gather.js';
+export { coachingFor, loadCoachingTexts, RECURRING } from './coaching.js';
+export type { CoachingSuggestion, CoachingTexts } from './coaching.js';

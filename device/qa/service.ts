@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EventBus } from '../bus.js';
-import type { QaScorecardRecord, Store } from '../store/index.js';
+import type { Language, QaScorecardRecord, Store } from '../store/index.js';
+import { coachingFor, type CoachingSuggestion, type CoachingTexts } from './coaching.js';
 import type { SessionFacts } from './facts.js';
 import { DEFAULT_FORM, formInputSchema, type EvaluationForm, type FormInput } from './form.js';
 import { scoreSession } from './scoring.js';
@@ -35,6 +36,7 @@ export class QualityInspection {
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly facts: FactsSource,
+    private readonly coachingTexts: CoachingTexts,
     private readonly now: () => number = Date.now,
   ) {
     bus.on('routing.wrapped-up', ({ sessionId }) => {
@@ -84,6 +86,13 @@ export class QualityInspection {
     await this.store.update((d) => void d.qaScorecards.push(record));
     this.bus.emit('qa.scorecard', { scorecardId: record.id, sessionId, agentId: record.agentId, total: record.total, formVersion: record.formVersion, at: record.at });
     return record;
+  }
+
+  /** Recurring weaknesses of an agent over the last `days`, as suggestions in `lang`. */
+  coaching(agentId: string, days: number, lang: Language): CoachingSuggestion[] {
+    const since = new Date(this.now() - days * 86_400_000).toISOString();
+    const cards = this.store.read((d) => d.qaScorecards.filter((c) => c.agentId === agentId && c.at >= since).reverse());
+    return coachingFor(cards, (version) => this.formVersion(version), this.coachingTexts, lang);
   }
 
   list(filter: { agentId?: string; limit: number }): QaScorecardRecord[] {

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
 import { disputeSchema, overrideSchema, type QualityInspection } from '../../qa/index.js';
+import { LANGUAGES, type Language } from '../../store/index.js';
 import { requireUser } from '../auth.js';
 import { HttpError, parseInput } from '../errors.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
+const coachingQuery = z.object({ agentId: z.uuid().optional(), days: z.coerce.number().int().min(1).max(365).default(7), lang: z.enum(LANGUAGES).optional() });
 const listQuery = z.object({ agentId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** The evaluation form (supervisors edit it), scorecards (agents see their own), overrides and disputes. */
@@ -23,6 +25,14 @@ export function qaRoutes(app: FastifyInstance, accounts: Accounts, quality: Qual
     const agentId = user.role === 'agent' ? user.id : query.agentId;
     const cards = quality.list({ limit: query.limit, ...(agentId ? { agentId } : {}) });
     return { scorecards: cards.map((card) => ({ ...card, effectiveTotal: quality.effectiveTotal(card) })) };
+  });
+
+  app.get('/api/qa/coaching', staff, async (request) => {
+    const query = parseInput(coachingQuery, request.query);
+    const user = request.user!;
+    const agentId = user.role === 'agent' ? user.id : query.agentId;
+    if (!agentId) throw new HttpError(400, 'agentId: say whose coaching to show');
+    return { agentId, days: query.days, suggestions: quality.coaching(agentId, query.days, query.lang ?? (user.language as Language)) };
   });
 
   app.get('/api/qa/scorecards/:id', staff, async (request) => {
