@@ -11,3 +11,5 @@ export { gatherFacts } from './gather.js';
 export type { FactsDeps } from './gather.js';
 export { coachingFor, loadCoachingTexts, RECURRING } from './coaching.js';
 export type { CoachingSuggestion, CoachingTexts } from './coaching.js';
+export { mineBestPractice, handbookMarkdown } from './best-practice.js';
+export type { Handbook, MinedSession, Phrase } from './best-practice.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EventBus } from '../bus.js';
 import type { Language, QaScorecardRecord, Store } from '../store/index.js';
+import { mineBestPractice, type Handbook, type MinedSession } from './best-practice.js';
 import { coachingFor, type CoachingSuggestion, type CoachingTexts } from './coaching.js';
 import type { SessionFacts } from './facts.js';
 import { DEFAULT_FORM, formInputSchema, type EvaluationForm, type FormInput } from './form.js';
@@ -93,6 +94,26 @@ export class QualityInspection {
     const since = new Date(this.now() - days * 86_400_000).toISOString();
     const cards = this.store.read((d) => d.qaScorecards.filter((c) => c.agentId === agentId && c.at >= since).reverse());
     return coachingFor(cards, (version) => this.formVersion(version), this.coachingTexts, lang);
+  }
+
+  /** The best-practice handbook mined from every inspected session (the newest scorecard of each). */
+  handbook(): Handbook {
+    const sessionIds = [...new Set(this.store.read((d) => d.qaScorecards.map((c) => c.sessionId)))];
+    const mined: MinedSession[] = [];
+    for (const sessionId of sessionIds) {
+      const facts = this.facts(sessionId);
+      if (!facts?.agentId) continue;
+      const label = facts.routing?.label;
+      mined.push({
+        agentId: facts.agentId,
+        group: label ? label.split('.').slice(0, 2).join('.') : 'other',
+        agentLines: [...facts.messages, ...(facts.transcript ?? [])].filter((m) => m.from === 'agent').map((m) => m.text),
+        resolved: facts.resolved,
+        csat: facts.csat,
+        emotionDelta: facts.emotion ? facts.emotion.endValence - facts.emotion.startValence : null,
+      });
+    }
+    return mineBestPractice(mined);
   }
 
   list(filter: { agentId?: string; limit: number }): QaScorecardRecord[] {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { disputeSchema, overrideSchema, type QualityInspection } from '../../qa/index.js';
+import { disputeSchema, handbookMarkdown, overrideSchema, type QualityInspection } from '../../qa/index.js';
 import { LANGUAGES, type Language } from '../../store/index.js';
 import { requireUser } from '../auth.js';
 import { HttpError, parseInput } from '../errors.js';
@@ -33,6 +33,13 @@ export function qaRoutes(app: FastifyInstance, accounts: Accounts, quality: Qual
     const agentId = user.role === 'agent' ? user.id : query.agentId;
     if (!agentId) throw new HttpError(400, 'agentId: say whose coaching to show');
     return { agentId, days: query.days, suggestions: quality.coaching(agentId, query.days, query.lang ?? (user.language as Language)) };
+  });
+
+  app.get('/api/qa/handbook', supervisors, async () => ({ handbook: quality.handbook() }));
+
+  app.get('/api/qa/handbook.md', supervisors, async (_request, reply) => {
+    const markdown = handbookMarkdown(quality.handbook(), (id) => accounts.getUser(id)?.displayName ?? id, new Date().toISOString());
+    return reply.header('content-type', 'text/markdown; charset=utf-8').header('content-disposition', 'attachment; filename="best-practice-handbook.md"').send(markdown);
   });
 
   app.get('/api/qa/scorecards/:id', staff, async (request) => {
