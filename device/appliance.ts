@@ -230,6 +230,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const quality = new QualityInspection(store, bus, (sessionId) =>
       gatherFacts(
         {
+          speech: null,
           session: (id) => router.sessionById(id),
           calls: (id) => calls.callsOfSession(id),
           exposures: (id) => knowledge.exposuresOf(id),
@@ -242,6 +243,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
         sessionId,
       ),
       loadCoachingTexts(COACHING_FILE.pathname),
+      { unwrappedAfterMs: config.qaUnwrappedMinutes * 60_000 },
     );
 
     const app = await buildServer({

@@ -50,6 +50,8 @@ const configSchema = z.object({
   ticketSlaHours: wholeNumber(1, 24 * 30).default(48),
   // Frames per second of the customer's camera analysed for face and micro-expressions; 0 turns it off.
   faceFps: wholeNumber(0, 30).default(10),
+  // A call its agent never wraps up is inspected this many minutes after it ended.
+  qaUnwrappedMinutes: wholeNumber(0, 24 * 60).default(10),
   // Watched folder of article files; defaults to <dataDir>/knowledge-inbox.
   knowledgeInboxDir: z.string().min(1).optional(),
   // JSON list of further sources: [{ "id", "kind": "folder"|"feed"|"catalogue"|"policies", "path" or "url", "intents"? }].
@@ -94,6 +96,7 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   routingVipSkill: 'BRANCHLINE_ROUTING_VIP_SKILL',
   ticketSlaHours: 'BRANCHLINE_TICKET_SLA_HOURS',
   faceFps: 'BRANCHLINE_FACE_FPS',
+  qaUnwrappedMinutes: 'BRANCHLINE_QA_UNWRAPPED_MINUTES',
   knowledgeInboxDir: 'BRANCHLINE_KNOWLEDGE_INBOX_DIR',
   knowledgeSourcesFile: 'BRANCHLINE_KNOWLEDGE_SOURCES_FILE',
   knowledgeIngestCron: 'BRANCHLINE_KNOWLEDGE_INGEST_CRON',

@@ -1,8 +1,17 @@
 import type { CallRecord, KbExposure, SenseAlert, SenseCallStats, SenseEvent, ServiceSessionRecord } from '../store/index.js';
 import type { Message, SessionFacts } from './facts.js';
 
+/**
+ * A speech-to-text engine: what was said in a call, per side, with times. None ships (no offline model
+ * is available from the registries here); the form reads chat without it.
+ */
+export interface SpeechToText {
+  transcript(callId: string): Message[] | null;
+}
+
 /** The other modules' interfaces quality inspection reads a session through. */
 export interface FactsDeps {
+  speech: SpeechToText | null;
   session(sessionId: string): ServiceSessionRecord | null;
   calls(sessionId: string): CallRecord[];
   exposures(sessionId: string): KbExposure[];
@@ -33,7 +42,7 @@ export function gatherFacts(deps: FactsDeps, sessionId: string): SessionFacts | 
     handleMs: call?.answeredAt && call.endedAt ? Date.parse(call.endedAt) - Date.parse(call.answeredAt) : null,
     endReason: call?.endReason ?? null,
     messages,
-    transcript: null,
+    transcript: call && deps.speech ? deps.speech.transcript(call.id) : null,
     customerIdentified: session.customer !== null,
     routing: routed ? { label: routed.label, confirmed: session.wrapUp?.confirmed ?? null } : null,
     resolved: session.wrapUp?.resolved ?? null,

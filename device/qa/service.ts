@@ -27,6 +27,11 @@ export type FactsSource = (sessionId: string) => SessionFacts | null;
 /** How long after closing a session is scored: the events of its closing (a ticket, the last outcome) settle first. */
 const SETTLE_MS = 1500;
 
+export interface InspectionOptions {
+  /** A call that ends without a wrap-up is scored this long after its end (the wrap-up would have rescored it). */
+  unwrappedAfterMs: number;
+}
+
 /**
  * Scores every closed session on the current evaluation form within seconds of its wrap-up, keeps the
  * scorecards with their form version, supervisors' overrides and agents' disputes, and announces each
@@ -38,12 +43,18 @@ export class QualityInspection {
     private readonly bus: EventBus,
     private readonly facts: FactsSource,
     private readonly coachingTexts: CoachingTexts,
+    options: InspectionOptions,
     private readonly now: () => number = Date.now,
   ) {
-    bus.on('routing.wrapped-up', ({ sessionId }) => {
+    const later = (sessionId: string, ms: number, onlyIfUnscored: boolean) =>
       setTimeout(() => {
+        if (onlyIfUnscored && this.store.read((d) => d.qaScorecards.some((c) => c.sessionId === sessionId))) return;
         this.score(sessionId).catch(() => undefined);
-      }, SETTLE_MS).unref();
+      }, ms).unref();
+    bus.on('routing.wrapped-up', ({ sessionId }) => later(sessionId, SETTLE_MS, false));
+    // Every session is inspected: one whose agent never wrapped up (or whose customer gave up waiting) too.
+    bus.on('call.ended', ({ sessionId }) => {
+      if (sessionId) later(sessionId, options.unwrappedAfterMs, true);
     });
   }
 
