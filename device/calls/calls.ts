@@ -170,8 +170,11 @@ export class Calls {
       this.send({ kind: 'agent', userId: slot.userId }, { type: 'queue', waiting: mine });
     }
     const now = Date.now();
+    // One look at the call records per skill per announcement, however many wait for it.
+    const handle = new Map<string, number>();
     for (const w of this.waiting.values()) {
-      const place = this.engine.position(w.callId, slots, now, this.handleSeconds(w.route.skill));
+      if (!handle.has(w.route.skill)) handle.set(w.route.skill, this.handleSeconds(w.route.skill));
+      const place = this.engine.position(w.callId, slots, now, handle.get(w.route.skill)!);
       if (place) this.send({ kind: 'kiosk', kioskId: w.kioskId }, { type: 'queued', callId: w.callId, position: place.position, etaSeconds: place.etaSeconds, waiting: this.waiting.size });
     }
   }

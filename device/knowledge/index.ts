@@ -1,4 +1,4 @@
-export { Knowledge, KnowledgeError, articleInputSchema, referenceInputSchema, currentVersion } from './knowledge.js';
+export { Knowledge, KnowledgeError, articleInputSchema, referenceInputSchema } from './knowledge.js';
 export type { ReviewItem, ArticleInput, ArticleStats, Recommendation, RecommendInput, ReferenceInput, SearchResult, KnowledgeTransaction } from './knowledge.js';
 export { importBundle, readSeedBundle, knowledgeBundleSchema } from './bundle.js';
 export type { BundleReport, KnowledgeBundle } from './bundle.js';

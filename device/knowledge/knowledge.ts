@@ -318,13 +318,11 @@ export class Knowledge {
 
   search(text: string, lang: Language, limit = 10, onlyRecommendable = false): SearchResult[] {
     const query = this.synonyms.expand(searchTerms(text));
-    return this.store.read(() => {
-      const hits = this.index.search(query, limit, onlyRecommendable ? (id) => this.recommendable(id) : undefined);
-      return hits.map((hit) => {
-        const node = this.nodesById.get(hit.id)!;
-        const version = this.current.get(hit.id)!;
-        return { articleId: hit.id, key: node.key, title: version.title[lang], snippet: version.body[lang].slice(0, 160), score: hit.score, status: node.status };
-      });
+    const hits = this.index.search(query, limit, onlyRecommendable ? (id) => this.recommendable(id) : undefined);
+    return hits.map((hit) => {
+      const node = this.nodesById.get(hit.id)!;
+      const version = this.current.get(hit.id)!;
+      return { articleId: hit.id, key: node.key, title: version.title[lang], snippet: version.body[lang].slice(0, 160), score: hit.score, status: node.status };
     });
   }
 
@@ -336,27 +334,25 @@ export class Knowledge {
   async recommend(input: RecommendInput): Promise<Recommendation[]> {
     const limit = input.limit ?? 3;
     const at = new Date(this.now()).toISOString();
-    const ranked = this.store.read(() => {
-      const candidates = new Map<string, SolutionCandidate>();
-      const hits = this.index.search(this.synonyms.expand(searchTerms(input.text)), 20, (id) => this.recommendable(id));
-      const best = hits[0]?.score ?? 0;
-      const relevanceOf = (id: string) => (best > 0 ? (hits.find((h) => h.id === id)?.score ?? 0) / best : 0);
-      for (const articleId of input.intent ? (this.solvers.get(input.intent) ?? []) : []) {
-        if (this.recommendable(articleId)) candidates.set(articleId, { articleId, relevance: 1 + relevanceOf(articleId), successes: 0, trials: 0 });
+    const candidates = new Map<string, SolutionCandidate>();
+    const hits = this.index.search(this.synonyms.expand(searchTerms(input.text)), 20, (id) => this.recommendable(id));
+    const best = hits[0]?.score ?? 0;
+    const relevanceOf = (id: string) => (best > 0 ? (hits.find((h) => h.id === id)?.score ?? 0) / best : 0);
+    for (const articleId of input.intent ? (this.solvers.get(input.intent) ?? []) : []) {
+      if (this.recommendable(articleId)) candidates.set(articleId, { articleId, relevance: 1 + relevanceOf(articleId), successes: 0, trials: 0 });
+    }
+    // Search fills in when the intent is unknown or has too few solutions of its own.
+    if (candidates.size < limit) {
+      for (const hit of hits) {
+        if (hit.score >= best * MIN_RELATIVE_SCORE && !candidates.has(hit.id)) candidates.set(hit.id, { articleId: hit.id, relevance: hit.score / best, successes: 0, trials: 0 });
       }
-      // Search fills in when the intent is unknown or has too few solutions of its own.
-      if (candidates.size < limit) {
-        for (const hit of hits) {
-          if (hit.score >= best * MIN_RELATIVE_SCORE && !candidates.has(hit.id)) candidates.set(hit.id, { articleId: hit.id, relevance: hit.score / best, successes: 0, trials: 0 });
-        }
-      }
-      for (const candidate of candidates.values()) {
-        const s = this.stats(candidate.articleId);
-        candidate.successes = s.successes;
-        candidate.trials = s.successes + s.failures;
-      }
-      return rankSolutions([...candidates.values()], limit);
-    });
+    }
+    for (const candidate of candidates.values()) {
+      const s = this.stats(candidate.articleId);
+      candidate.successes = s.successes;
+      candidate.trials = s.successes + s.failures;
+    }
+    const ranked = rankSolutions([...candidates.values()], limit);
     const recommendations: Recommendation[] = ranked.map((r) => {
       const node = this.nodesById.get(r.articleId)!;
       const version = this.current.get(r.articleId)!;
@@ -462,7 +458,7 @@ export interface KnowledgeTransaction {
   articlesFrom(sourceKey: string): string[];
 }
 
-export function currentVersion(data: Pick<StoreData, 'kbArticleVersions'>, articleId: string): KbArticleVersion | null {
+function currentVersion(data: Pick<StoreData, 'kbArticleVersions'>, articleId: string): KbArticleVersion | null {
   let latest: KbArticleVersion | null = null;
   for (const v of data.kbArticleVersions) if (v.articleId === articleId && (!latest || v.version > latest.version)) latest = v;
   return latest;

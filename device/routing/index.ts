@@ -10,4 +10,5 @@ export { Customers, CustomerError, identifySchema, newCustomerSchema, IDENTIFY_M
 export type { CustomerView, IdentifyMethod, NewCustomer } from './customers.js';
 export { Router, RoutingError, askSchema, chooseSchema, startSessionSchema, wrapUpSchema, computeMeasures } from './router.js';
 export type { AskResult, AnswerSource, BotAnswer, LabelOption, RoutingMeasures } from './router.js';
-export { loadIntentModel } from './intent-model.js';
+// The trained intent model the appliance routes with; loading refuses a missing or inconsistent artifact.
+export { loadArtifact as loadIntentModel } from '../../models/intent/src/artifact.js';
