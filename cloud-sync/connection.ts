@@ -8,7 +8,9 @@ export interface MqttLinkOptions {
   clientId: string;
   /** 5 for real brokers; 4 (3.1.1) for the embedded aedes broker, which does not speak MQTT 5. */
   protocolVersion: 4 | 5;
+  /** First wait before reconnecting; it doubles at each failed attempt up to `reconnectMaxMs`. */
   reconnectPeriodMs?: number;
+  reconnectMaxMs?: number;
 }
 
 export interface MqttHealth {
@@ -27,6 +29,7 @@ export class MqttLink {
   private connectedSince: string | null = null;
   private closing = false;
   private readonly listeners: ((connected: boolean) => void)[] = [];
+  private failedAttempts = 0;
 
   constructor(
     private readonly options: MqttLinkOptions,
@@ -44,6 +47,8 @@ export class MqttLink {
       ...(options.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
     });
     this.client.on('connect', () => {
+      this.failedAttempts = 0;
+      this.client.options.reconnectPeriod = this.initialDelay;
       this.connectedSince = new Date().toISOString();
       this.lastError = null;
       this.log.info({ broker: this.safeUrl }, 'mqtt connected');
@@ -58,11 +63,33 @@ export class MqttLink {
     });
     this.client.on('reconnect', () => {
       this.reconnects += 1;
+      this.backOff();
     });
     this.client.on('error', (err) => {
       this.lastError = err.message;
       this.log.warn({ broker: this.safeUrl, err: err.message }, 'mqtt error');
     });
+  }
+
+  private get initialDelay(): number {
+    return this.options.reconnectPeriodMs ?? 1000;
+  }
+
+  /**
+   * MQTT.js retries on a fixed interval. A fleet of appliances retrying every second against a broker
+   * that is coming back up would flatten it, so each attempt doubles the wait (with jitter, up to the
+   * maximum): the interval timer is dropped here and MQTT.js starts a new one, with the new period, when
+   * this attempt's connection closes.
+   */
+  private backOff(): void {
+    this.failedAttempts += 1;
+    const ceiling = Math.min(this.options.reconnectMaxMs ?? 30_000, this.initialDelay * 2 ** this.failedAttempts);
+    this.client.options.reconnectPeriod = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const timers = this.client as unknown as { reconnectTimer: NodeJS.Timeout | null };
+    if (timers.reconnectTimer) {
+      clearInterval(timers.reconnectTimer);
+      timers.reconnectTimer = null;
+    }
   }
 
   /** The broker URL without any credentials it might carry. */

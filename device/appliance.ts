@@ -14,6 +14,7 @@ import { gatherFacts, loadCoachingTexts, QualityInspection } from './qa/index.js
 import { conversationStats, EmotionSensing, FaceAnalyser, FRAME_MS, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
+import { installedModelDir, startCloudSync, type CloudSync } from './cloud.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
 
@@ -38,6 +39,7 @@ export interface Appliance {
   ingestion: Ingestion;
   sensing: EmotionSensing;
   quality: QualityInspection;
+  cloud: CloudSync;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -99,6 +101,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
         password: broker?.password ?? config.mqttPassword,
         clientId: `branchline-${config.deviceId}`,
         protocolVersion: broker?.protocolVersion ?? 5,
+        reconnectMaxMs: config.mqttReconnectMaxMs,
       },
       log,
     );
@@ -106,7 +109,10 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     mqtt.onStatus((connected) => bus.emit('mqtt.status', { connected, at: new Date().toISOString() }));
     if (broker) await mqtt.waitConnected(5000);
 
-    const intentModel = await loadIntentModel(config.intentModelDir);
+    const intentModel = await loadIntentModel(await installedModelDir(config)).catch((err: Error) => {
+      log.error({ err: err.message }, 'the installed model release does not load; using the model shipped in models/');
+      return loadIntentModel(config.intentModelDir);
+    });
     log.info({ labels: intentModel.labels.size, trainedAt: intentModel.manifest.trainedAt }, 'intent model loaded');
     const customers = new Customers(store);
     const knowledge = new Knowledge(store, bus, new Synonyms(SYNONYMS_FILE.pathname));
@@ -154,6 +160,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
         return best ? { exposureId: best.exposureId, title: best.title, body: best.body } : null;
       },
     );
+    const cloud = await startCloudSync(config, mqtt, broker, { bus, router, knowledge }, log);
+    stopped.push(() => cloud.close());
     const presence = new Presence(bus);
     const recordingsDir = join(config.dataDir, 'recordings');
     const calls = new Calls(
@@ -282,7 +290,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const firstStartCredentials = await createFirstStartAccounts(accounts);
     if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, quality, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, quality, cloud, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -59,6 +59,13 @@ const configSchema = z.object({
   knowledgeIngestCron: z.string().regex(/^(\S+\s+){4,5}\S+$/, 'a cron pattern such as "0 3 * * *"').default('0 3 * * *'),
   ticketWarnHours: wholeNumber(0, 24 * 30).default(8),
   routingVipSkill: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a skill group: lower-case letters, digits and dashes').default('vip'),
+  // Fleet: the group a rollout can target, and the key every release must be signed with.
+  deviceGroup: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes').default('default'),
+  fleetPublicKeyFile: z.string().min(1).optional(),
+  heartbeatSeconds: wholeNumber(1, 3600).default(30),
+  mqttReconnectMaxMs: wholeNumber(100, 600_000).default(30_000),
+  // The embedded hub's fleet page and API, on loopback; 0 picks a free port.
+  embeddedHubPort: wholeNumber(0, 65535).default(8090),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -101,7 +108,41 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   knowledgeSourcesFile: 'BRANCHLINE_KNOWLEDGE_SOURCES_FILE',
   knowledgeIngestCron: 'BRANCHLINE_KNOWLEDGE_INGEST_CRON',
   ticketWarnHours: 'BRANCHLINE_TICKET_WARN_HOURS',
+  deviceGroup: 'BRANCHLINE_DEVICE_GROUP',
+  fleetPublicKeyFile: 'BRANCHLINE_FLEET_PUBLIC_KEY_FILE',
+  heartbeatSeconds: 'BRANCHLINE_HEARTBEAT_SECONDS',
+  mqttReconnectMaxMs: 'BRANCHLINE_MQTT_RECONNECT_MAX_MS',
+  embeddedHubPort: 'BRANCHLINE_EMBEDDED_HUB_PORT',
 };
+
+/** Settings the fleet sent (see cloud-sync); below the config file and the environment, which a person set on the spot. */
+export const REMOTE_CONFIG_FILE = 'remote-config.json';
+
+function readRemoteConfig(dataDir: string): { version: string | null; settings: Record<string, unknown> } {
+  try {
+    const parsed = JSON.parse(readFileSync(resolve(dataDir, REMOTE_CONFIG_FILE), 'utf8')) as { version?: unknown; settings?: unknown };
+    const settings = typeof parsed.settings === 'object' && parsed.settings !== null ? (parsed.settings as Record<string, unknown>) : {};
+    const known = Object.fromEntries(Object.entries(settings).filter(([k]) => k in ENV_NAMES && k !== 'dataDir'));
+    return { version: typeof parsed.version === 'string' ? parsed.version : null, settings: known };
+  } catch {
+    return { version: null, settings: {} };
+  }
+}
+
+/** The version of the settings the fleet last sent, for heartbeats; null when it sent none. */
+export function remoteConfigVersion(dataDir: string): string | null {
+  return readRemoteConfig(dataDir).version;
+}
+
+/** Checks settings sent by the fleet against the same rules as local ones; returns the first problem or null. */
+export function checkRemoteSettings(settings: Record<string, unknown>): string | null {
+  const unknownKeys = Object.keys(settings).filter((k) => !(k in ENV_NAMES));
+  if (unknownKeys.length > 0) return `unknown setting ${unknownKeys[0]}`;
+  const result = configSchema.partial().safeParse(settings);
+  if (result.success) return null;
+  const issue = result.error.issues[0]!;
+  return `${String(issue.path[0])}: ${issue.message}`;
+}
 
 export const CONFIG_FILE_ENV = 'BRANCHLINE_CONFIG_FILE';
 const MAX_CONFIG_FILE_BYTES = 64 * 1024;
@@ -149,7 +190,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const filePath = env[CONFIG_FILE_ENV];
   const fromFile = filePath ? readConfigFile(filePath) : {};
   const source = new Map<string, string>();
-  const raw: Record<string, unknown> = { ...fromFile };
+  const dataDir = env[ENV_NAMES.dataDir] || (typeof fromFile.dataDir === 'string' ? fromFile.dataDir : './data');
+  const remote = readRemoteConfig(dataDir);
+  for (const key of Object.keys(remote.settings)) source.set(key, `${REMOTE_CONFIG_FILE} (sent by the fleet): "${key}"`);
+  const raw: Record<string, unknown> = { ...remote.settings, ...fromFile };
   for (const key of Object.keys(fromFile)) source.set(key, `${filePath}: "${key}"`);
   const unknownVars = Object.keys(env).filter(
     (name) => name.startsWith('BRANCHLINE_') && name !== CONFIG_FILE_ENV && !Object.values(ENV_NAMES).includes(name),

@@ -79,7 +79,7 @@ export class Router {
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
-    private readonly model: IntentArtifact,
+    private model: IntentArtifact,
     private readonly lexicon: EscalationLexicon,
     private readonly customers: Customers,
     private readonly policy: PolicyOptions,
@@ -115,6 +115,11 @@ export class Router {
 
   sessionById(sessionId: string): ServiceSessionRecord | null {
     return this.store.read((d) => d.serviceSessions.find((s) => s.id === sessionId) ?? null);
+  }
+
+  /** Puts a new intent model in service; questions already being answered finish with the old one. */
+  useModel(model: IntentArtifact): void {
+    this.model = model;
   }
 
   labelName(label: string, lang: Language): string {

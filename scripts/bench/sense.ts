@@ -76,7 +76,7 @@ class Socket {
 
 async function alertLatencies(): Promise<number[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-sense-'));
-  const config = loadConfig({ BRANCHLINE_DATA_DIR: dir, BRANCHLINE_EMBEDDED_MQTT_PORT: '0', BRANCHLINE_MEDIA_WORKERS: '1', BRANCHLINE_LOG_LEVEL: 'silent', BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1' });
+  const config = loadConfig({ BRANCHLINE_DATA_DIR: dir, BRANCHLINE_EMBEDDED_MQTT_PORT: '0', BRANCHLINE_EMBEDDED_HUB_PORT: '0', BRANCHLINE_MEDIA_WORKERS: '1', BRANCHLINE_LOG_LEVEL: 'silent', BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1' });
   const appliance = await startAppliance(config, pino({ level: 'silent' }));
   try {
     await appliance.app.listen({ port: 0, host: '127.0.0.1' });

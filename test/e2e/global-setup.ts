@@ -14,6 +14,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     BRANCHLINE_PORT: String(port),
     BRANCHLINE_HOST: '127.0.0.1',
     BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
+    BRANCHLINE_EMBEDDED_HUB_PORT: '0',
     BRANCHLINE_MEDIA_WORKERS: '1',
     BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1',
     BRANCHLINE_CALL_RECONNECT_SECONDS: '30',

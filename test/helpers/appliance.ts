@@ -18,6 +18,7 @@ export async function startTestAppliance(env: Record<string, string> = {}, dataD
   const config = loadConfig({
     BRANCHLINE_DATA_DIR: dir,
     BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
+    BRANCHLINE_EMBEDDED_HUB_PORT: '0',
     BRANCHLINE_MEDIA_WORKERS: '1',
     BRANCHLINE_LOG_LEVEL: 'silent',
     BRANCHLINE_DEVICE_ID: `test-${process.pid}-${Math.floor(Math.random() * 1e6)}`,

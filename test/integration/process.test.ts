@@ -33,7 +33,7 @@ describe('the appliance process', () => {
   it('prints the admin password once, never logs it, shuts down cleanly on SIGTERM and SIGINT, and can reset it offline', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'branchline-proc-'));
     const port = await freePort();
-    const env = { BRANCHLINE_DATA_DIR: dataDir, BRANCHLINE_PORT: String(port), BRANCHLINE_HOST: '127.0.0.1', BRANCHLINE_EMBEDDED_MQTT_PORT: '0', BRANCHLINE_MEDIA_WORKERS: '2' };
+    const env = { BRANCHLINE_DATA_DIR: dataDir, BRANCHLINE_PORT: String(port), BRANCHLINE_HOST: '127.0.0.1', BRANCHLINE_EMBEDDED_MQTT_PORT: '0', BRANCHLINE_EMBEDDED_HUB_PORT: '0', BRANCHLINE_MEDIA_WORKERS: '2' };
 
     const first = spawnAppliance(env);
     await waitServing(port, first);

@@ -1,0 +1,210 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import {
+  chunkSchema,
+  DURABLE_STREAMS,
+  fetchSchema,
+  heartbeatSchema,
+  parsePayload,
+  PROTOCOL_VERSION,
+  recordData,
+  REMOTE_SETTINGS,
+  topics,
+  upBatchSchema,
+  type DurableStream,
+  type RecordData,
+} from '../protocol.js';
+import type { DeviceRolloutState, HubStore, Rollout, RolloutTarget, StoredRecord } from './hub-store.js';
+import type { ReleaseShelf } from './releases.js';
+
+export class HubError extends Error {
+  override name = 'HubError';
+  constructor(
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+  }
+}
+
+export interface HubStats {
+  messages: number;
+  rejected: number;
+  lastRejection: string | null;
+}
+
+/** A release is offered again to a target device that has said nothing about it after this long. */
+const REOFFER_MS = 60_000;
+
+/**
+ * The cloud side of sync. It takes device messages through a shared subscription, stores records
+ * before acknowledging them (so a hub that dies mid-message leaves the broker to redeliver), keeps the
+ * fleet's status from heartbeats, serves release chunks, and pushes releases, configuration and
+ * rollbacks.
+ */
+export class Hub {
+  readonly stats: HubStats = { messages: 0, rejected: 0, lastRejection: null };
+  private readonly offered = new Map<string, number>();
+
+  constructor(
+    readonly store: HubStore,
+    readonly releases: ReleaseShelf,
+    private readonly client: MqttClient,
+    private readonly log: Logger,
+  ) {}
+
+  /** Subscribes; with `shared`, hub instances in the same group each get a share of the devices' messages. */
+  async start(shared: boolean): Promise<void> {
+    // MQTT.js sends the PUBACK when this callback is called, so a record is acknowledged only once stored.
+    this.client.handleMessage = (packet, done) => {
+      this.handle(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload))
+        .then(() => done())
+        .catch((err: Error) => {
+          // Storage failed: no PUBACK, the connection is dropped and the broker delivers the message again.
+          this.log.error({ err: err.message, topic: packet.topic }, 'hub could not store a message; dropping the connection so it is redelivered');
+          this.client.stream.destroy();
+        });
+    };
+    const grants = await this.client.subscribeAsync(topics.hubFilter(shared), { qos: 1 });
+    if (grants.some((g) => g.qos > 2)) throw new HubError(`the broker refused the hub's subscription to ${topics.hubFilter(shared)} (check the hub user's ACL)`, 500);
+  }
+
+  private reject(topic: string, why: string): void {
+    this.stats.rejected += 1;
+    this.stats.lastRejection = `${topic}: ${why}`;
+    this.log.warn({ topic, why }, 'hub rejected a device message');
+  }
+
+  async handle(topic: string, payload: Buffer): Promise<void> {
+    this.stats.messages += 1;
+    const where = topics.parse(topic);
+    if (!where || where.direction !== 'up') return this.reject(topic, 'not a device-to-cloud topic of this protocol version');
+    const { deviceId, name } = where;
+    if ((DURABLE_STREAMS as readonly string[]).includes(name)) return this.ingest(topic, deviceId, name as DurableStream, payload);
+    if (name === 'heartbeat') return this.heartbeat(topic, deviceId, payload);
+    if (name === 'fetch') return this.serveChunk(topic, deviceId, payload);
+    this.reject(topic, `unknown stream ${name}`);
+  }
+
+  private async ingest(topic: string, deviceId: string, stream: DurableStream, payload: Buffer): Promise<void> {
+    const batch = parsePayload(upBatchSchema, payload);
+    if (!batch.ok) return this.reject(topic, batch.error);
+    const receivedAt = new Date().toISOString();
+    const records: StoredRecord[] = [];
+    for (const r of batch.value.records) {
+      const data = recordData[stream].safeParse(r.data);
+      if (!data.success) {
+        this.reject(topic, `record ${r.id}: ${data.error.issues[0]?.path.join('.')}: ${data.error.issues[0]?.message}`);
+        continue;
+      }
+      records.push({ id: r.id, deviceId, stream, seq: r.seq, at: r.at, receivedAt, data: data.data });
+    }
+    const fresh = await this.store.ingest(records);
+    if (stream === 'rollout') {
+      for (const r of fresh) {
+        const d = r.data as RecordData<'rollout'>;
+        await this.store.saveDeviceRolloutState(d.releaseId, deviceId, { state: d.state, reason: d.reason, at: r.at });
+      }
+    }
+  }
+
+  private async heartbeat(topic: string, deviceId: string, payload: Buffer): Promise<void> {
+    const beat = parsePayload(heartbeatSchema, payload);
+    if (!beat.ok) return this.reject(topic, beat.error);
+    const b = beat.value;
+    await this.store.saveDevice({ deviceId, group: b.group, lastSeen: b.at, appVersion: b.appVersion, versions: b.versions, outboxBacklog: b.outboxBacklog, uptimeSeconds: b.uptimeSeconds });
+    await this.reoffer(deviceId, b.versions);
+  }
+
+  /** A target device that missed a release (offline, or its broker session was lost) is offered it again. */
+  private async reoffer(deviceId: string, versions: Record<string, string | null>): Promise<void> {
+    for (const rollout of await this.store.rollouts()) {
+      if (rollout.rolledBackAt || !rollout.devices.includes(deviceId) || versions[rollout.kind] === rollout.version) continue;
+      const states = await this.store.deviceRolloutStates(rollout.releaseId);
+      if (states.has(deviceId)) continue;
+      const key = `${rollout.releaseId}/${deviceId}`;
+      if (Date.now() - (this.offered.get(key) ?? 0) < REOFFER_MS) continue;
+      await this.offer(rollout.releaseId, deviceId);
+    }
+  }
+
+  private async serveChunk(topic: string, deviceId: string, payload: Buffer): Promise<void> {
+    const request = parsePayload(fetchSchema, payload);
+    if (!request.ok) return this.reject(topic, request.error);
+    const { releaseId, file, index } = request.value;
+    const rollouts = await this.store.rollouts();
+    if (!rollouts.some((r) => r.releaseId === releaseId && r.devices.includes(deviceId))) return this.reject(topic, `release ${releaseId} was not pushed to ${deviceId}`);
+    const chunk = await this.releases.chunk(releaseId, file, index);
+    if (!chunk) return this.reject(topic, `release ${releaseId} has no file ${file}`);
+    const message = chunkSchema.parse({ v: PROTOCOL_VERSION, releaseId, file, index, last: chunk.last, data: chunk.data.toString('base64') });
+    await this.client.publishAsync(topics.down(deviceId, 'chunk'), JSON.stringify(message), { qos: 1 });
+  }
+
+  private async offer(releaseId: string, deviceId: string): Promise<void> {
+    const release = await this.releases.get(releaseId);
+    if (!release) throw new HubError(`release ${releaseId} is not on this hub`, 404);
+    this.offered.set(`${releaseId}/${deviceId}`, Date.now());
+    await this.client.publishAsync(topics.down(deviceId, 'release'), JSON.stringify({ v: PROTOCOL_VERSION, manifest: release.manifestText, signature: release.signature }), { qos: 1 });
+  }
+
+  /** Which known devices a target means; a canary percentage picks a stable, evenly spread subset. */
+  async targets(target: RolloutTarget, salt: string): Promise<string[]> {
+    const devices = await this.store.devices();
+    if ('all' in target) return devices.map((d) => d.deviceId).sort();
+    if ('group' in target) return devices.filter((d) => d.group === target.group).map((d) => d.deviceId).sort();
+    const ranked = devices
+      .map((d) => ({ id: d.deviceId, rank: createHash('sha256').update(`${salt}/${d.deviceId}`).digest('hex') }))
+      .sort((a, b) => a.rank.localeCompare(b.rank));
+    return ranked
+      .slice(0, Math.ceil((devices.length * target.percent) / 100))
+      .map((d) => d.id)
+      .sort();
+  }
+
+  async push(releaseId: string, target: RolloutTarget): Promise<Rollout> {
+    const release = await this.releases.get(releaseId);
+    if (!release) throw new HubError(`release ${releaseId} is not on this hub; upload it first`, 404);
+    const id = randomUUID();
+    const devices = await this.targets(target, id);
+    if (devices.length === 0) throw new HubError('no known device matches that target');
+    const rollout: Rollout = { id, releaseId, kind: release.manifest.kind, version: release.manifest.version, target, devices, createdAt: new Date().toISOString(), rolledBackAt: null };
+    await this.store.saveRollout(rollout);
+    for (const deviceId of devices) await this.offer(releaseId, deviceId);
+    this.log.info({ rollout: id, release: releaseId, devices: devices.length }, 'release pushed');
+    return rollout;
+  }
+
+  async status(rolloutId: string): Promise<{ rollout: Rollout; devices: (DeviceRolloutState & { deviceId: string })[]; counts: Record<string, number> }> {
+    const rollout = await this.store.rollout(rolloutId);
+    if (!rollout) throw new HubError(`no rollout ${rolloutId}`, 404);
+    const states = await this.store.deviceRolloutStates(rollout.releaseId);
+    const devices = rollout.devices.map((deviceId) => ({ deviceId, ...(states.get(deviceId) ?? { state: 'pending', reason: null, at: rollout.createdAt }) }));
+    const counts: Record<string, number> = {};
+    for (const d of devices) counts[d.state] = (counts[d.state] ?? 0) + 1;
+    return { rollout, devices, counts };
+  }
+
+  async rollback(rolloutId: string): Promise<Rollout> {
+    const rollout = await this.store.rollout(rolloutId);
+    if (!rollout) throw new HubError(`no rollout ${rolloutId}`, 404);
+    if (rollout.rolledBackAt) throw new HubError(`rollout ${rolloutId} was already rolled back at ${rollout.rolledBackAt}`, 409);
+    const updated = { ...rollout, rolledBackAt: new Date().toISOString() };
+    await this.store.saveRollout(updated);
+    for (const deviceId of rollout.devices) {
+      await this.client.publishAsync(topics.down(deviceId, 'rollback'), JSON.stringify({ v: PROTOCOL_VERSION, kind: rollout.kind, releaseId: rollout.releaseId }), { qos: 1 });
+    }
+    this.log.info({ rollout: rolloutId }, 'rollout rolled back');
+    return updated;
+  }
+
+  async pushConfig(settings: Partial<Record<(typeof REMOTE_SETTINGS)[number], string | number>>, target: RolloutTarget): Promise<{ version: string; devices: string[] }> {
+    const version = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+    const devices = await this.targets(target, version);
+    if (devices.length === 0) throw new HubError('no known device matches that target');
+    for (const deviceId of devices) {
+      await this.client.publishAsync(topics.down(deviceId, 'config'), JSON.stringify({ v: PROTOCOL_VERSION, version, settings }), { qos: 1 });
+    }
+    return { version, devices };
+  }
+}

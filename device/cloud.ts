@@ -1,0 +1,137 @@
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { DeviceSync, generateFleetKeys, hubToken, startHub, type EmbeddedBroker, type MqttLink, type ReleaseHandler, type RunningHub } from '../cloud-sync/index.js';
+import type { EventBus } from './bus.js';
+import { checkRemoteSettings, remoteConfigVersion, type Config } from './config.js';
+import { importBundle, type Knowledge, type KnowledgeBundle } from './knowledge/index.js';
+import { loadIntentModel, type Router } from './routing/index.js';
+
+const APP_VERSION = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+
+export interface CloudSync {
+  sync: DeviceSync;
+  /** The embedded hub, when the appliance runs without a fleet broker. */
+  hub: RunningHub | null;
+  hubToken: string | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Without a fleet broker the appliance is its own fleet: the fleet key pair and the hub's token live in
+ * `<dataDir>/fleet`, made at first start, so `npm run fleet` can sign and push releases to this machine.
+ */
+async function localFleetKeys(dir: string): Promise<string> {
+  const publicFile = path.join(dir, 'fleet-public.pem');
+  try {
+    return await readFile(publicFile, 'utf8');
+  } catch {
+    await mkdir(dir, { recursive: true });
+    const keys = generateFleetKeys();
+    await writeFile(path.join(dir, 'fleet-private.pem'), keys.privateKey, { mode: 0o600, flag: 'wx' });
+    await writeFile(publicFile, keys.publicKey, { flag: 'wx' });
+    return keys.publicKey;
+  }
+}
+
+/** The model in service: the last fleet release that passed its health check, else the one shipped in models/. */
+export async function installedModelDir(config: Config): Promise<string> {
+  try {
+    const state = JSON.parse(await readFile(path.join(config.dataDir, 'releases', 'model', 'state.json'), 'utf8')) as { current: { id: string } | null };
+    if (state.current) return path.join(config.dataDir, 'releases', 'model', state.current.id);
+  } catch {
+    // No release installed yet.
+  }
+  return config.intentModelDir;
+}
+
+async function readBundle(dir: string): Promise<KnowledgeBundle> {
+  return JSON.parse(await readFile(path.join(dir, 'bundle.json'), 'utf8')) as KnowledgeBundle;
+}
+
+function releaseHandlers(config: Config, router: Router, knowledge: Knowledge): Record<'model' | 'knowledge', ReleaseHandler> {
+  return {
+    model: {
+      async apply(dir, manifest) {
+        const model = await loadIntentModel(dir);
+        if (manifest.probe) {
+          const answer = model.classifier.predict(manifest.probe.text, 1).ranked[0]?.label ?? 'out of scope';
+          if (answer !== manifest.probe.expect) throw new Error(`the probe "${manifest.probe.text}" gave ${answer}, expected ${manifest.probe.expect}`);
+        }
+        router.useModel(model);
+      },
+      async revert(dir) {
+        router.useModel(await loadIntentModel(dir ?? config.intentModelDir));
+      },
+    },
+    knowledge: {
+      async apply(dir, manifest) {
+        await importBundle(knowledge, await readBundle(dir), `release ${manifest.version}`);
+      },
+      // Going back re-applies the previous bundle and retires what only the leaving one brought.
+      async revert(dir, leaving) {
+        const previous: KnowledgeBundle = dir ? await readBundle(dir) : { version: 'seed' };
+        const kept = new Set((previous.articles ?? []).map((a) => a.key));
+        const added = ((await readBundle(leaving)).articles ?? []).map((a) => a.key).filter((key) => !kept.has(key));
+        await importBundle(knowledge, { ...previous, version: `rollback to ${previous.version}`, retire: [...(previous.retire ?? []), ...added.map((key) => ({ key, reason: 'release rolled back' }))] }, 'fleet rollback');
+      },
+    },
+  };
+}
+
+export async function startCloudSync(
+  config: Config,
+  link: MqttLink,
+  broker: EmbeddedBroker | null,
+  deps: { bus: EventBus; router: Router; knowledge: Knowledge },
+  log: Logger,
+): Promise<CloudSync> {
+  const fleetDir = path.join(config.dataDir, 'fleet');
+  let publicKeyPem: string | null = null;
+  if (config.fleetPublicKeyFile) publicKeyPem = await readFile(config.fleetPublicKeyFile, 'utf8');
+  else if (broker) publicKeyPem = await localFleetKeys(fleetDir);
+  else log.warn('no BRANCHLINE_FLEET_PUBLIC_KEY_FILE: this appliance rejects every fleet release');
+
+  let hub: RunningHub | null = null;
+  let token: string | null = null;
+  if (broker && publicKeyPem) {
+    token = (await hubToken(fleetDir)).token;
+    hub = await startHub({
+      dataDir: path.join(config.dataDir, 'hub'),
+      mqtt: { url: broker.url, username: broker.username, password: broker.password, protocolVersion: broker.protocolVersion, clientId: 'branchline-embedded-hub' },
+      // aedes, the embedded broker, has no shared subscriptions; there is one hub anyway.
+      shared: false,
+      http: { host: '127.0.0.1', port: config.embeddedHubPort },
+      token,
+      publicKeyPem,
+      heartbeatSeconds: config.heartbeatSeconds,
+      log: log.child({ component: 'hub' }),
+    });
+    log.info({ url: hub.url, tokenFile: path.join(fleetDir, 'hub-token') }, 'embedded fleet hub started');
+  }
+  const sync = await DeviceSync.start(
+    link,
+    deps.bus,
+    {
+      deviceId: config.deviceId,
+      group: config.deviceGroup,
+      appVersion: APP_VERSION,
+      dataDir: config.dataDir,
+      heartbeatSeconds: config.heartbeatSeconds,
+      publicKeyPem,
+      handlers: releaseHandlers(config, deps.router, deps.knowledge),
+      checkSettings: checkRemoteSettings,
+      remoteConfigVersion: remoteConfigVersion(config.dataDir),
+    },
+    log,
+  );
+  return {
+    sync,
+    hub,
+    hubToken: token,
+    async close() {
+      await sync.close();
+      await hub?.close();
+    },
+  };
+}
