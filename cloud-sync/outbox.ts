@@ -17,7 +17,8 @@ interface Pending {
  * rewritten on every change, which would mean rewriting a backlog of 100,000 records for each one added
  * or acknowledged; LevelDB appends to a log instead. Records added in the same tick are written in one
  * synced batch, and `add` resolves only after that batch is on disk, so a kill -9 keeps every added
- * record. Records leave only through `remove`, which the publisher calls after the broker's PUBACK.
+ * record. Records leave only through `removeRange`, which the publisher calls when the hub's receipt
+ * says they are stored in the cloud.
  */
 export class Outbox {
   private readonly nextSeq = new Map<DurableStream, number>();
@@ -81,13 +82,22 @@ export class Outbox {
     return out;
   }
 
-  /** Removes records the broker acknowledged. */
-  async remove(records: readonly OutboxRecord[]): Promise<void> {
+  /** Removes the records of a stream from `first` to `last` that are still here (the hub has stored them); returns how many. */
+  async removeRange(stream: DurableStream, first: number, last: number): Promise<number> {
+    const keys: string[] = [];
+    for await (const key of this.db.keys({ gte: recordKey(stream, first), lte: recordKey(stream, last) })) keys.push(key);
+    if (keys.length === 0) return 0;
     await this.db.batch(
-      records.map((r) => ({ type: 'del' as const, key: recordKey(r.stream, r.seq) })),
+      keys.map((key) => ({ type: 'del' as const, key })),
       { sync: true },
     );
-    this.backlogCount -= records.length;
+    this.backlogCount -= keys.length;
+    return keys.length;
+  }
+
+  /** The sequence number of the last record added to a stream (0 for none), which survives restarts. */
+  lastSeq(stream: DurableStream): number {
+    return this.nextSeq.get(stream)! - 1;
   }
 
   get backlog(): number {

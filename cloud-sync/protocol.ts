@@ -15,7 +15,7 @@ export const DURABLE_STREAMS = ['scorecard', 'ticket', 'session', 'emotion', 'ro
 export type DurableStream = (typeof DURABLE_STREAMS)[number];
 /** Device to cloud messages that are only worth their latest value, or are requests: sent directly. */
 export const DIRECT_UP = ['heartbeat', 'fetch'] as const;
-export const DOWN_KINDS = ['release', 'config', 'rollback', 'chunk'] as const;
+export const DOWN_KINDS = ['receipt', 'release', 'config', 'rollback', 'chunk'] as const;
 export type DownKind = (typeof DOWN_KINDS)[number];
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -105,6 +105,10 @@ const recordSchema = z.strictObject({ id: z.uuid(), seq: z.number().int().min(1)
 /** One MQTT message carries a batch of records of one stream, in order. */
 export const upBatchSchema = z.strictObject({ v: z.literal(PROTOCOL_VERSION), records: z.array(recordSchema).min(1).max(1000) });
 export type UpBatch = z.infer<typeof upBatchSchema>;
+
+/** The hub's word that it stored a batch: the device may now drop those records from its outbox. */
+export const receiptSchema = z.strictObject({ v: z.literal(PROTOCOL_VERSION), stream: z.enum(DURABLE_STREAMS), first: z.number().int().min(1), last: z.number().int().min(1) });
+export type Receipt = z.infer<typeof receiptSchema>;
 
 export const heartbeatSchema = z.strictObject({
   v: z.literal(PROTOCOL_VERSION),

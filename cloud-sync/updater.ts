@@ -80,8 +80,9 @@ export class Updater {
 
   async start(): Promise<void> {
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    const kinds = (['release', 'chunk', 'rollback', 'config'] as const).map((kind) => topics.down(this.options.deviceId, kind));
     const subscribe = () =>
-      this.client.subscribeAsync(topics.deviceFilter(this.options.deviceId), { qos: 1 }).catch((err: Error) => this.log.warn({ err: err.message }, 'could not subscribe to fleet messages'));
+      this.client.subscribeAsync(kinds, { qos: 1 }).catch((err: Error) => this.log.warn({ err: err.message }, 'could not subscribe to fleet messages'));
     this.client.on('connect', () => void subscribe());
     if (this.client.connected) await subscribe();
     const pending = await this.readJson<PendingRelease>(this.pendingFile);

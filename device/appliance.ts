@@ -270,6 +270,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       sensing,
       quality,
       calls,
+      cloud,
       health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
     });
     stopped.push(() => app.close());

@@ -66,8 +66,18 @@ export class Hub {
           this.client.stream.destroy();
         });
     };
-    const grants = await this.client.subscribeAsync(topics.hubFilter(shared), { qos: 1 });
-    if (grants.some((g) => g.qos > 2)) throw new HubError(`the broker refused the hub's subscription to ${topics.hubFilter(shared)} (check the hub user's ACL)`, 500);
+    const subscribe = async (): Promise<void> => {
+      const grants = await this.client.subscribeAsync(topics.hubFilter(shared), { qos: 1 });
+      if (grants.some((g) => g.qos > 2)) throw new HubError(`the broker refused the hub's subscription to ${topics.hubFilter(shared)} (check the hub user's ACL)`, 500);
+    };
+    // Subscribed afresh at every connection: mosquitto 2.0 restores a session's shared subscription after a
+    // restart in a state that matches nothing, and subscribing again over it changes nothing.
+    this.client.on('connect', (connack) => {
+      const again = connack.sessionPresent ? this.client.unsubscribeAsync(topics.hubFilter(shared)).then(subscribe) : subscribe();
+      again.catch((err: Error) => this.log.error({ err: err.message }, 'hub could not subscribe'));
+    });
+    if (!this.client.connected) await new Promise((resolve) => this.client.once('connect', resolve));
+    await subscribe();
   }
 
   private reject(topic: string, why: string): void {
@@ -101,6 +111,10 @@ export class Hub {
       records.push({ id: r.id, deviceId, stream, seq: r.seq, at: r.at, receivedAt, data: data.data });
     }
     const fresh = await this.store.ingest(records);
+    // Confirmed whether new or a copy: the device drops the batch from its outbox only on this receipt.
+    const seqs = batch.value.records.map((r) => r.seq);
+    const receipt = { v: PROTOCOL_VERSION, stream, first: Math.min(...seqs), last: Math.max(...seqs) };
+    this.client.publish(topics.down(deviceId, 'receipt'), JSON.stringify(receipt), { qos: 1 });
     if (stream === 'rollout') {
       for (const r of fresh) {
         const d = r.data as RecordData<'rollout'>;

@@ -9,7 +9,9 @@ import type { Customers, Presence, Router } from '../routing/index.js';
 import type { EmotionSensing } from '../sense/index.js';
 import type { QualityInspection } from '../qa/index.js';
 import { installErrorHandler } from './errors.js';
+import type { CloudSync } from '../cloud.js';
 import { adminRoutes } from './routes/admin.js';
+import { syncRoutes } from './routes/sync.js';
 import { agentRoutes } from './routes/agent.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
@@ -40,6 +42,7 @@ export interface ServerDeps {
   sensing: EmotionSensing;
   quality: QualityInspection;
   calls: Calls;
+  cloud: CloudSync;
   health: Record<string, HealthProbe>;
 }
 
@@ -67,6 +70,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   knowledgeRoutes(app, deps.accounts, { knowledge: deps.knowledge, tickets: deps.tickets, ingestion: deps.ingestion }, deps.router, deps.calls);
   senseRoutes(app, deps.accounts, deps.sensing, deps.calls);
   qaRoutes(app, deps.accounts, deps.quality);
+  syncRoutes(app, deps.accounts, deps.cloud);
   new Signalling(deps.accounts, deps.calls, deps.bus).register(app);
   await webRoutes(app, deps.webDir);
   return app;

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import type { Accounts } from '../../accounts/index.js';
+import type { CloudSync } from '../../cloud.js';
+import { requireUser } from '../auth.js';
+
+/** Cloud sync as the admin page shows it: this device's outbox and link, and the embedded hub's view of the fleet. */
+export function syncRoutes(app: FastifyInstance, accounts: Accounts, cloud: CloudSync): void {
+  app.get('/api/admin/sync', { preHandler: requireUser(accounts, ['admin', 'supervisor']) }, async () => {
+    const hub = cloud.hub;
+    let fleet = null;
+    if (hub) {
+      const rollouts = await Promise.all((await hub.hub.store.rollouts()).slice(0, 10).map(async (r) => ({ ...r, counts: (await hub.hub.status(r.id)).counts })));
+      fleet = {
+        url: hub.url,
+        records: hub.hub.store.records,
+        duplicates: hub.hub.store.duplicates,
+        rejected: hub.hub.stats.rejected,
+        devices: await hub.hub.store.devices(),
+        kpis: hub.hub.store.kpis(),
+        rollouts,
+      };
+    }
+    return { device: await cloud.sync.status(), hub: fleet };
+  });
+}
