@@ -215,6 +215,8 @@ export class Updater {
     try {
       for (const file of manifest.files) await this.download(manifest, file, staging);
     } catch (err) {
+      // Shutting down: the partial files and pending.json stay, and the next start resumes from them.
+      if (this.stopped) return;
       await rm(staging, { recursive: true, force: true });
       await rm(this.pendingFile, { force: true });
       return this.report({ ...identity, state: err instanceof ReleaseError ? 'rejected' : 'failed', reason: (err as Error).message });

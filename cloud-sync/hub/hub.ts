@@ -30,6 +30,7 @@ export class HubError extends Error {
 
 export interface HubStats {
   messages: number;
+  chunksServed: number;
   rejected: number;
   lastRejection: string | null;
 }
@@ -44,7 +45,7 @@ const REOFFER_MS = 60_000;
  * rollbacks.
  */
 export class Hub {
-  readonly stats: HubStats = { messages: 0, rejected: 0, lastRejection: null };
+  readonly stats: HubStats = { messages: 0, chunksServed: 0, rejected: 0, lastRejection: null };
   private readonly offered = new Map<string, number>();
 
   constructor(
@@ -114,7 +115,7 @@ export class Hub {
     // Confirmed whether new or a copy: the device drops the batch from its outbox only on this receipt.
     const seqs = batch.value.records.map((r) => r.seq);
     const receipt = { v: PROTOCOL_VERSION, stream, first: Math.min(...seqs), last: Math.max(...seqs) };
-    this.client.publish(topics.down(deviceId, 'receipt'), JSON.stringify(receipt), { qos: 1 });
+    this.send(topics.down(deviceId, 'receipt'), receipt);
     if (stream === 'rollout') {
       for (const r of fresh) {
         const d = r.data as RecordData<'rollout'>;
@@ -152,14 +153,26 @@ export class Hub {
     const chunk = await this.releases.chunk(releaseId, file, index);
     if (!chunk) return this.reject(topic, `release ${releaseId} has no file ${file}`);
     const message = chunkSchema.parse({ v: PROTOCOL_VERSION, releaseId, file, index, last: chunk.last, data: chunk.data.toString('base64') });
-    await this.client.publishAsync(topics.down(deviceId, 'chunk'), JSON.stringify(message), { qos: 1 });
+    this.stats.chunksServed += 1;
+    this.send(topics.down(deviceId, 'chunk'), message);
+  }
+
+  /**
+   * Publishes to a device without waiting for the broker's PUBACK: MQTT.js reads that PUBACK on the same
+   * stream whose message `handleMessage` is still processing, so waiting for it there never ends. MQTT.js
+   * keeps the QoS 1 message and resends it after a reconnect.
+   */
+  private send(topic: string, message: unknown): void {
+    this.client.publish(topic, JSON.stringify(message), { qos: 1 }, (err) => {
+      if (err) this.log.warn({ topic, err: err.message }, 'hub could not publish to a device');
+    });
   }
 
   private async offer(releaseId: string, deviceId: string): Promise<void> {
     const release = await this.releases.get(releaseId);
     if (!release) throw new HubError(`release ${releaseId} is not on this hub`, 404);
     this.offered.set(`${releaseId}/${deviceId}`, Date.now());
-    await this.client.publishAsync(topics.down(deviceId, 'release'), JSON.stringify({ v: PROTOCOL_VERSION, manifest: release.manifestText, signature: release.signature }), { qos: 1 });
+    this.send(topics.down(deviceId, 'release'), { v: PROTOCOL_VERSION, manifest: release.manifestText, signature: release.signature });
   }
 
   /** Which known devices a target means; a canary percentage picks a stable, evenly spread subset. */
@@ -206,7 +219,7 @@ export class Hub {
     const updated = { ...rollout, rolledBackAt: new Date().toISOString() };
     await this.store.saveRollout(updated);
     for (const deviceId of rollout.devices) {
-      await this.client.publishAsync(topics.down(deviceId, 'rollback'), JSON.stringify({ v: PROTOCOL_VERSION, kind: rollout.kind, releaseId: rollout.releaseId }), { qos: 1 });
+      this.send(topics.down(deviceId, 'rollback'), { v: PROTOCOL_VERSION, kind: rollout.kind, releaseId: rollout.releaseId });
     }
     this.log.info({ rollout: rolloutId }, 'rollout rolled back');
     return updated;
@@ -217,7 +230,7 @@ export class Hub {
     const devices = await this.targets(target, version);
     if (devices.length === 0) throw new HubError('no known device matches that target');
     for (const deviceId of devices) {
-      await this.client.publishAsync(topics.down(deviceId, 'config'), JSON.stringify({ v: PROTOCOL_VERSION, version, settings }), { qos: 1 });
+      this.send(topics.down(deviceId, 'config'), { v: PROTOCOL_VERSION, version, settings });
     }
     return { version, devices };
   }

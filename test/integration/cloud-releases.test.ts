@@ -1,0 +1,210 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RunningHub } from '../../cloud-sync/hub/index.js';
+import { CHUNK_BYTES, topics } from '../../cloud-sync/protocol.js';
+import { buildManifest, generateFleetKeys, signManifest } from '../../cloud-sync/release.js';
+import { loadIntentModel } from '../../device/routing/index.js';
+import { startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
+import { HUB_USER, startTestFleet, startTestHub, type TestFleet } from '../helpers/fleet.js';
+import { ROOT } from '../helpers/process.js';
+
+const DEVICE = 'branch-north-1';
+const MODEL_DIR = join(ROOT, 'models', 'intent', 'artifact');
+
+let fleet: TestFleet;
+let hub: RunningHub & { dataDir: string; token: string };
+let appliance: TestAppliance;
+const work = mkdtempSync(join(tmpdir(), 'branchline-releases-'));
+
+function fleetCli(...args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cloud-sync', 'fleet', 'cli.ts'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', BRANCHLINE_HUB_URL: hub.url!, BRANCHLINE_HUB_TOKEN: hub.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}
+
+const localized = (s: string) => ({ 'zh-Hant': s, 'zh-Hans': s, en: s });
+function article(key: string, title: string, products: string[] = []) {
+  return { key, intents: ['finance.cards.lost_stolen_card'], products, policies: [], title: localized(title), body: localized(`${title}: the steps.`), keywords: { 'zh-Hant': [], 'zh-Hans': [], en: [] }, validFrom: '2026-01-01', validUntil: null };
+}
+
+function knowledgeFolder(name: string, bundle: unknown): string {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'bundle.json'), JSON.stringify(bundle));
+  return dir;
+}
+
+async function createRelease(...args: string[]): Promise<string> {
+  const result = await fleetCli('create', '--key', fleet.privateKeyFile, '--out', join(work, 'releases'), ...args);
+  expect(result.code, result.out).toBe(0);
+  return result.out.trim().split('\n').at(-1)!;
+}
+
+async function pushed(releaseDir: string): Promise<string> {
+  const result = await fleetCli('push', '--release', releaseDir, '--to', 'group:north');
+  expect(result.code, result.out).toBe(0);
+  return /rollout (\S+):/.exec(result.out)![1]!;
+}
+
+async function deviceState(rolloutId: string): Promise<{ state: string; reason: string | null }> {
+  const status = await hub.hub.status(rolloutId);
+  return status.devices.find((d) => d.deviceId === DEVICE)!;
+}
+
+async function settled(rolloutId: string, state: string, timeout = 60_000): Promise<{ state: string; reason: string | null }> {
+  await vi.waitFor(async () => expect((await deviceState(rolloutId)).state).toBe(state), { timeout, interval: 200 });
+  return deviceState(rolloutId);
+}
+
+/** Uploads and seals a release through the hub API, then lets `damage` change the hub's copy before the rollout. */
+async function pushDamaged(releaseDir: string, damage: (file: string) => void): Promise<string> {
+  const manifestText = readFileSync(join(releaseDir, 'manifest.json'), 'utf8');
+  const { id } = JSON.parse(manifestText) as { id: string };
+  const auth = { authorization: `Bearer ${hub.token}` };
+  const body = readFileSync(join(releaseDir, 'files', 'bundle.json'));
+  const upload = await fetch(`${hub.url}/api/releases/${id}/files/bundle.json`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body });
+  expect(upload.status).toBe(200);
+  const seal = await fetch(`${hub.url}/api/releases/${id}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest: manifestText, signature: readFileSync(join(releaseDir, 'manifest.sig'), 'utf8') }) });
+  expect(seal.status).toBe(200);
+  damage(join(hub.dataDir, 'releases', id, 'files', 'bundle.json'));
+  const rollout = await fetch(`${hub.url}/api/rollouts`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ releaseId: id, target: { group: 'north' } }) });
+  expect(rollout.status).toBe(201);
+  return ((await rollout.json()) as { id: string }).id;
+}
+
+beforeAll(async () => {
+  fleet = await startTestFleet([DEVICE]);
+  hub = await startTestHub(fleet, 'releases', { http: true });
+  appliance = await startTestAppliance(applianceEnv());
+  await vi.waitFor(async () => expect((await hub.hub.store.devices()).map((d) => d.deviceId)).toContain(DEVICE), { timeout: 10_000 });
+}, 120_000);
+
+function applianceEnv(): Record<string, string> {
+  return {
+    BRANCHLINE_DEVICE_ID: DEVICE,
+    BRANCHLINE_DEVICE_GROUP: 'north',
+    BRANCHLINE_MQTT_URL: fleet.broker.url,
+    BRANCHLINE_MQTT_USERNAME: DEVICE,
+    BRANCHLINE_MQTT_PASSWORD: fleet.password(DEVICE),
+    BRANCHLINE_FLEET_PUBLIC_KEY_FILE: fleet.publicKeyFile,
+    BRANCHLINE_HEARTBEAT_SECONDS: '1',
+    ...(process.env.TEST_DEVICE_LOG ? { BRANCHLINE_LOG_LEVEL: process.env.TEST_DEVICE_LOG } : {}),
+  };
+}
+
+afterAll(async () => {
+  await appliance?.stop();
+  await hub?.close();
+  await fleet?.broker.stop();
+});
+
+describe('fleet releases to an appliance through mosquitto', () => {
+  it('installs a signed knowledge release, and rolls back by itself one whose bundle fails to import', async () => {
+    const good = await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-1', { version: 'kb-2026.11', articles: [article('fleet-card-courier', 'Courier a replacement card overnight')] }), '--version', 'kb-2026.11');
+    const rollout = await pushed(good);
+    expect(await settled(rollout, 'active')).toMatchObject({ reason: null });
+    expect(appliance.knowledge.search('courier replacement card overnight', 'en').map((r) => r.key)).toContain('fleet-card-courier');
+    await vi.waitFor(async () => expect((await hub.hub.store.devices()).find((d) => d.deviceId === DEVICE)?.versions.knowledge).toBe('kb-2026.11'), { timeout: 10_000 });
+
+    // An article naming a product nobody has: the bundle does not import, so the device stays on kb-2026.11.
+    const broken = await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-2', { version: 'kb-2026.12', articles: [article('fleet-card-drone', 'Drone delivery of cards', ['prd-does-not-exist'])] }), '--version', 'kb-2026.12');
+    const failing = await pushed(broken);
+    const outcome = await settled(failing, 'rolled-back');
+    expect(outcome.reason).toMatch(/health check failed: .*prd-does-not-exist/);
+    expect(appliance.knowledge.search('drone delivery of cards', 'en').map((r) => r.key)).not.toContain('fleet-card-drone');
+    expect((await appliance.cloud.sync.status()).versions.knowledge).toBe('kb-2026.11');
+
+    const status = await fleetCli('status', failing);
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(new RegExp(`${DEVICE}\\s+rolled-back`));
+  }, 120_000);
+
+  it('rejects and reports a tampered release and a truncated one, and one signed with another key', async () => {
+    const bundle = { version: 'kb-t', articles: [article('fleet-tampered', 'Tampered article')] };
+    const tampered = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-t', bundle), '--version', 'kb-t'), (file) => {
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replace('Tampered article', 'Tampared article'));
+    });
+    expect((await settled(tampered, 'rejected')).reason).toMatch(/bundle\.json does not match its sha256/);
+
+    const truncated = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-u', { ...bundle, version: 'kb-u' }), '--version', 'kb-u'), (file) => truncateSync(file, 40));
+    expect((await settled(truncated, 'rejected')).reason).toMatch(/bundle\.json is truncated: 40 of \d+ bytes/);
+
+    const longer = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-v', { ...bundle, version: 'kb-v' }), '--version', 'kb-v'), (file) => appendFileSync(file, ' '));
+    expect((await settled(longer, 'rejected')).reason).toMatch(/longer than the manifest/);
+    expect(appliance.knowledge.search('tampered article', 'en').map((r) => r.key)).not.toContain('fleet-tampered');
+
+    // A manifest signed with a key that is not the fleet's: the hub will not take it...
+    const stranger = generateFleetKeys();
+    const strangerKey = join(work, 'stranger.pem');
+    writeFileSync(strangerKey, stranger.privateKey);
+    const forgedDir = (await fleetCli('create', '--kind', 'knowledge', '--from', knowledgeFolder('kb-f', bundle), '--version', 'kb-f', '--key', strangerKey, '--out', join(work, 'releases'))).out.trim().split('\n').at(-1)!;
+    const refused = await fleetCli('push', '--release', forgedDir, '--to', 'all');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/hub answered 400: the manifest signature does not verify/);
+    // ...and a device given one directly (as by a compromised hub) rejects it and says so.
+    const manifest = await buildManifest(knowledgeFolder('kb-g', bundle), 'knowledge', 'kb-g', null);
+    const manifestText = JSON.stringify(manifest);
+    const hubClient = await mqtt.connectAsync(fleet.broker.url, { protocolVersion: 5, username: HUB_USER, password: fleet.password(HUB_USER), clientId: 'forger' });
+    await hubClient.publishAsync(topics.down(DEVICE, 'release'), JSON.stringify({ v: 1, manifest: manifestText, signature: signManifest(manifestText, stranger.privateKey) }), { qos: 1 });
+    await hubClient.endAsync();
+    await vi.waitFor(async () => {
+      const reports = await hub.hub.store.recordsOf(DEVICE, 'rollout');
+      expect(reports.map((r) => r.data)).toContainEqual({ releaseId: manifest.id, kind: 'knowledge', version: 'kb-g', state: 'rejected', reason: 'the manifest signature does not verify with the fleet key' });
+    }, { timeout: 15_000 });
+  }, 120_000);
+
+  it('installs a model release after its probe answers, rolls back one whose probe fails, and rolls back on the fleet manager\'s command', async () => {
+    const shipped = await loadIntentModel(MODEL_DIR);
+    const probe = 'I lost my credit card yesterday, please block it';
+    const expected = shipped.classifier.predict(probe, 1).ranked[0]!.label;
+
+    const wrong = await createRelease('--kind', 'model', '--from', MODEL_DIR, '--version', 'intent-bad', '--probe-text', probe, '--probe-expect', 'general.chitchat.greeting');
+    const failing = await pushed(wrong);
+    expect((await settled(failing, 'rolled-back', 120_000)).reason).toMatch(new RegExp(`health check failed: the probe .* gave ${expected.replace(/\./g, '\\.')}, expected general\\.chitchat\\.greeting`));
+    expect((await appliance.cloud.sync.status()).versions.model).toBeNull();
+
+    const good = await createRelease('--kind', 'model', '--from', MODEL_DIR, '--version', 'intent-2026.11', '--probe-text', probe, '--probe-expect', expected);
+    const rollout = await pushed(good);
+    await settled(rollout, 'active', 120_000);
+    expect((await appliance.cloud.sync.status()).versions.model).toBe('intent-2026.11');
+
+    const back = await fleetCli('rollback', rollout);
+    expect(back.code, back.out).toBe(0);
+    await settled(rollout, 'rolled-back');
+    expect((await appliance.cloud.sync.status()).versions.model).toBeNull();
+    const again = await fleetCli('rollback', rollout);
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/already rolled back/);
+  }, 400_000);
+
+  it('resumes a large download where it stopped after the appliance restarts', async () => {
+    const shipped = await loadIntentModel(MODEL_DIR);
+    const probe = 'what are your opening hours on saturday';
+    const release = await createRelease('--kind', 'model', '--from', MODEL_DIR, '--version', 'intent-resume', '--probe-text', probe, '--probe-expect', shipped.classifier.predict(probe, 1).ranked[0]!.label);
+    const manifest = JSON.parse(readFileSync(join(release, 'manifest.json'), 'utf8')) as { id: string; files: { size: number }[] };
+    const chunksNeeded = manifest.files.reduce((n, f) => n + Math.max(1, Math.ceil(f.size / CHUNK_BYTES)), 0);
+    const servedBefore = hub.hub.stats.chunksServed;
+    const rollout = await pushed(release);
+    // Stop the appliance a third of the way through the download, then start it again on the same data.
+    await vi.waitFor(() => expect(hub.hub.stats.chunksServed - servedBefore).toBeGreaterThan(chunksNeeded / 3), { timeout: 60_000, interval: 100 });
+    await appliance.stop({ keepData: true });
+    const servedAtStop = hub.hub.stats.chunksServed - servedBefore;
+    appliance = await startTestAppliance(applianceEnv(), appliance.dataDir);
+    await settled(rollout, 'active', 120_000);
+    expect((await appliance.cloud.sync.status()).versions.model).toBe('intent-resume');
+    // Only what was not yet on disk was fetched again (a chunk or two in flight at the stop may repeat).
+    expect(hub.hub.stats.chunksServed - servedBefore).toBeLessThanOrEqual(chunksNeeded + 4);
+    expect(servedAtStop).toBeLessThan(chunksNeeded);
+  }, 300_000);
+});
