@@ -23,7 +23,8 @@ interface EmotionTally {
 }
 
 const seconds = (from: number, to: number) => Math.max(0, Math.round((to - from) / 100) / 10);
-const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
+/** Summaries carry three decimals: enough for a trend, and no float noise in the cloud. */
+const figure = (x: number, lo: number, hi: number) => Math.round(Math.min(hi, Math.max(lo, x)) * 1000) / 1000;
 
 /**
  * Turns the appliance's bus events into outbox records. Nothing in the modules that produce these facts
@@ -106,9 +107,9 @@ export function feedOutbox(bus: EventBus, outbox: Outbox, log: Logger): () => vo
             callId: tally.callId,
             kioskId: tally.kioskId,
             samples: tally.samples,
-            meanValence: clamp(tally.valence / tally.samples, -1, 1),
-            minValence: clamp(tally.minValence, -1, 1),
-            meanArousal: clamp(tally.arousal / tally.samples, 0, 1),
+            meanValence: figure(tally.valence / tally.samples, -1, 1),
+            minValence: figure(tally.minValence, -1, 1),
+            meanArousal: figure(tally.arousal / tally.samples, 0, 1),
             labels: tally.labels,
           },
           e.at,

@@ -154,7 +154,7 @@ export const rollbackSchema = z.strictObject({ v: z.literal(PROTOCOL_VERSION), k
 
 /** Settings the fleet may change remotely; they take effect at the appliance's next start. */
 export const REMOTE_SETTINGS = ['routingClarifyBelow', 'routingOverflowSeconds', 'ticketSlaHours', 'ticketWarnHours', 'faceFps', 'qaUnwrappedMinutes', 'knowledgeIngestCron'] as const;
-export const configMessageSchema = z.strictObject({ v: z.literal(PROTOCOL_VERSION), version: z.string().max(64), settings: z.record(z.enum(REMOTE_SETTINGS), z.union([z.string().max(100), z.number()])) });
+export const configMessageSchema = z.strictObject({ v: z.literal(PROTOCOL_VERSION), version: z.string().max(64), settings: z.partialRecord(z.enum(REMOTE_SETTINGS), z.union([z.string().max(100), z.number()])) });
 
 /** Parses a JSON MQTT payload against a schema; the error names what was wrong so the log says it. */
 export function parsePayload<T>(schema: z.ZodType<T>, payload: Buffer): { ok: true; value: T } | { ok: false; error: string } {

@@ -188,7 +188,9 @@ export class Updater {
     const problem = this.options.checkSettings(settings);
     const releaseId = `config-${version}`;
     if (problem) return this.report({ releaseId, kind: 'config', version, state: 'rejected', reason: problem });
-    await this.writeAtomic(this.options.remoteConfigFile, { version, settings });
+    // Each message changes the settings it names and keeps the ones the fleet sent before.
+    const earlier = (await this.readJson<{ settings?: Record<string, unknown> }>(this.options.remoteConfigFile))?.settings ?? {};
+    await this.writeAtomic(this.options.remoteConfigFile, { version, settings: { ...earlier, ...settings } });
     this.report({ releaseId, kind: 'config', version, state: 'active', reason: 'takes effect at the next start' });
   }
 

@@ -226,7 +226,7 @@ export class Hub {
   }
 
   async pushConfig(settings: Partial<Record<(typeof REMOTE_SETTINGS)[number], string | number>>, target: RolloutTarget): Promise<{ version: string; devices: string[] }> {
-    const version = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+    const version = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 17);
     const devices = await this.targets(target, version);
     if (devices.length === 0) throw new HubError('no known device matches that target');
     for (const deviceId of devices) {
