@@ -34,7 +34,6 @@ export interface SyncStatus {
 export class DeviceSync {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private lastHeartbeatAt: string | null = null;
-  private calls = 0;
   private readonly started = Date.now();
   private unfeed: () => void = () => undefined;
 
@@ -65,9 +64,6 @@ export class DeviceSync {
     );
     const sync = new DeviceSync(link, outbox, publisher, updater, options, log);
     sync.unfeed = feedOutbox(bus, outbox, log);
-    bus.on('call.ended', () => {
-      sync.calls += 1;
-    });
     await updater.start();
     link.client.on('connect', () => void sync.heartbeat());
     sync.heartbeatTimer = setInterval(() => void sync.heartbeat(), options.heartbeatSeconds * 1000);
@@ -91,7 +87,6 @@ export class DeviceSync {
       versions: await this.versions(),
       outboxBacklog: this.outbox.backlog,
       uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
-      calls: this.calls,
     });
     try {
       await this.link.client.publishAsync(topics.up(this.options.deviceId, 'heartbeat'), JSON.stringify(beat), { qos: 1 });

@@ -118,8 +118,6 @@ export const heartbeatSchema = z.strictObject({
   versions: z.strictObject({ model: z.string().max(64).nullable(), knowledge: z.string().max(64).nullable(), config: z.string().max(64).nullable() }),
   outboxBacklog: z.number().int().min(0),
   uptimeSeconds: z.number().min(0),
-  /** The device's own KPIs since its start, so the fleet page shows them even before records are ingested. */
-  calls: z.number().int().min(0),
 });
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 

@@ -13,6 +13,8 @@ const USAGE = `Branchline fleet manager
   npm run fleet -- create --kind model|knowledge --from <folder> --version <v> --key <fleet-private.pem> --out <dir>
                           [--probe-text <question> --probe-expect <label>]   (required for a model)
       Makes a signed release: a manifest with the sha256 of every file in <folder>, and a copy of the files.
+  npm run fleet -- verify --release <release dir> --key <fleet-public.pem>
+      Checks a release's signature, as a device will.
   npm run fleet -- push --release <release dir> --to all|group:<name>|canary:<percent>
       Uploads the release to the hub and rolls it out.
   npm run fleet -- status [<rollout id>]      Rollouts, or one rollout device by device.
