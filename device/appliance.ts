@@ -15,6 +15,7 @@ import { conversationStats, EmotionSensing, FaceAnalyser, FRAME_MS, loadRules, T
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { installedModelDir, startCloudSync, type CloudSync } from './cloud.js';
+import { Metrics } from './metrics/index.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
 
@@ -40,6 +41,7 @@ export interface Appliance {
   sensing: EmotionSensing;
   quality: QualityInspection;
   cloud: CloudSync;
+  metrics: Metrics;
   /** Accounts created at this start, with their one-time passwords; empty on every later start. */
   firstStartCredentials: FirstStartCredential[];
   close(): Promise<void>;
@@ -254,6 +256,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       { unwrappedAfterMs: config.qaUnwrappedMinutes * 60_000 },
     );
 
+    const health = { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() };
+    const metrics = new Metrics(store, accounts, calls, presence, health);
     const app = await buildServer({
       log,
       bus,
@@ -271,7 +275,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       quality,
       calls,
       cloud,
-      health: { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() },
+      metrics,
+      health,
     });
     stopped.push(() => app.close());
     stopped.push(() => calls.closeAll());
@@ -291,7 +296,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const firstStartCredentials = await createFirstStartAccounts(accounts);
     if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, quality, cloud, firstStartCredentials, close: stopAll };
+    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, quality, cloud, metrics, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -12,6 +12,9 @@ import { PRIORITY } from './queue-engine.js';
 export const askSchema = z.strictObject({ text: z.string().trim().min(1, 'type a question').max(500) });
 export const chooseSchema = z.strictObject({ label: z.string().min(1).max(100) });
 export const startSessionSchema = z.strictObject({ lang: z.enum(LANGUAGES) });
+export const surveySchema = z
+  .strictObject({ stars: z.number().int().min(1).max(5).optional(), recommend: z.number().int().min(0).max(10).optional() })
+  .refine((v) => v.stars !== undefined || v.recommend !== undefined, 'answer stars (1-5), recommend (0-10) or both');
 export const wrapUpSchema = z.strictObject({ label: z.string().min(1).max(100), resolved: z.boolean() });
 
 /** A wrong request from a client (unknown session, wrong state); its message is shown to the client. */
@@ -66,7 +69,7 @@ export interface RoutingMeasures {
   abandoned: number;
 }
 
-const RESPONSE_TARGET_MS = 30_000;
+export const RESPONSE_TARGET_MS = 30_000;
 
 /**
  * Service sessions and their routing: classifies each question, applies the routing policy, answers
@@ -106,6 +109,17 @@ export class Router {
     });
   }
 
+  /** The customer's end-of-visit answers; given once per session. */
+  async survey(kioskId: string, sessionId: string, answers: z.infer<typeof surveySchema>): Promise<NonNullable<ServiceSessionRecord['survey']>> {
+    this.requireSession(kioskId, sessionId);
+    return this.store.update((d) => {
+      const session = d.serviceSessions.find((s) => s.id === sessionId)!;
+      if (session.survey) throw new RoutingError('this visit has already been rated', 409);
+      session.survey = { stars: answers.stars ?? null, recommend: answers.recommend ?? null, at: new Date().toISOString() };
+      return session.survey;
+    });
+  }
+
   /** The kiosk's own session; any other kiosk's, or none, is "not found". */
   requireSession(kioskId: string, sessionId: string): ServiceSessionRecord {
     const session = this.sessionById(sessionId);
@@ -142,6 +156,7 @@ export class Router {
       abandonedAt: null,
       escalatedAt: null,
       wrapUp: null,
+      survey: null,
     };
     await this.store.update((d) => void d.serviceSessions.push(session));
     return session;
@@ -256,6 +271,17 @@ export class Router {
 }
 
 /** Sessions younger than 30 s that have no answer yet are still open for the response rate, so they do not count. */
+/**
+ * Whether the customer had a first answer (the bot's or an agent's) within 30 s of starting the session;
+ * null while that is still open.
+ */
+export function respondedInTime(s: ServiceSessionRecord, now: number): boolean | null {
+  const started = Date.parse(s.startedAt);
+  const first = s.firstResponseAt ? Date.parse(s.firstResponseAt) : null;
+  if (first !== null && first - started <= RESPONSE_TARGET_MS) return true;
+  return now - started > RESPONSE_TARGET_MS ? false : null;
+}
+
 export function computeMeasures(sessions: readonly ServiceSessionRecord[], now: number): RoutingMeasures {
   let counted = 0;
   let responded = 0;
@@ -264,12 +290,10 @@ export function computeMeasures(sessions: readonly ServiceSessionRecord[], now: 
   let abandoned = 0;
   for (const s of sessions) {
     if (s.decisions.length === 0 && !s.queuedAt) continue;
-    const started = Date.parse(s.startedAt);
-    const first = s.firstResponseAt ? Date.parse(s.firstResponseAt) : null;
-    const within = first !== null && first - started <= RESPONSE_TARGET_MS;
-    if (within || now - started > RESPONSE_TARGET_MS) {
+    const inTime = respondedInTime(s, now);
+    if (inTime !== null) {
       counted++;
-      if (within) responded++;
+      if (inTime) responded++;
     }
     if (s.wrapUp) {
       reviewed++;

@@ -34,6 +34,7 @@ export type {
   SenseCallStats,
   QaFormRecord,
   QaScorecardRecord,
+  BaselineReport,
   KbNodeType,
   KbLinkType,
 } from './schema.js';
@@ -151,5 +152,5 @@ export class Store {
 }
 
 function emptyData(): StoreData {
-  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [], senseEvents: [], senseAlerts: [], senseCallStats: [], qaForms: [], qaScorecards: [] };
+  return { schemaVersion: 0, users: [], kiosks: [], authSessions: [], inquiries: [], calls: [], customers: [], serviceSessions: [], customerLookupKey: '', kbNodes: [], kbArticleVersions: [], kbLinks: [], kbExposures: [], kbTickets: [], kbIngestRuns: [], senseEvents: [], senseAlerts: [], senseCallStats: [], qaForms: [], qaScorecards: [], baselineReports: [] };
 }

@@ -70,6 +70,14 @@ export const MIGRATIONS: Migration[] = [
       }
     },
   },
+  {
+    to: 7,
+    describe: 'service KPIs: the end-of-session survey (stars, would-recommend), baseline reports of historical complaints',
+    up(data) {
+      if (!Array.isArray(data.baselineReports)) data.baselineReports = [];
+      for (const session of Array.isArray(data.serviceSessions) ? (data.serviceSessions as Record<string, unknown>[]) : []) session.survey ??= null;
+    },
+  },
 ];
 
 export function latestVersion(migrations: Migration[]): number {

@@ -114,6 +114,8 @@ export const serviceSessionSchema = z.object({
   wrapUp: z
     .object({ routedLabel: z.string().nullable(), label: z.string(), confirmed: z.boolean(), resolved: z.boolean(), by: z.string(), at: z.string() })
     .nullable(),
+  /** The customer's answers at the end: 1-5 stars and 0-10 "would you recommend us". */
+  survey: z.object({ stars: z.number().int().min(1).max(5).nullable(), recommend: z.number().int().min(0).max(10).nullable(), at: z.string() }).nullable().default(null),
 });
 
 export const localizedTextSchema = z.object({ 'zh-Hant': z.string(), 'zh-Hans': z.string(), en: z.string() });
@@ -268,6 +270,31 @@ export const qaScorecardSchema = z.object({
   disputes: z.array(z.object({ questionId: z.string(), reason: z.string(), by: z.string(), at: z.string() })),
 });
 
+/** An import of historical complaints, classified with the intent model, and what it showed. */
+export const baselineReportSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  importedAt: z.string(),
+  importedBy: z.string(),
+  rows: z.number().int(),
+  rejected: z.array(z.object({ row: z.number().int(), problem: z.string() })),
+  months: z.array(z.string()),
+  groups: z.array(
+    z.object({
+      group: z.string(),
+      name: z.string(),
+      count: z.number().int(),
+      share: z.number(),
+      resolved: z.number().int(),
+      resolutionRate: z.number().nullable(),
+      trend: z.array(z.number().int()),
+      channels: z.record(z.string(), z.number().int()),
+      examples: z.array(z.string()),
+    }),
+  ),
+  sinkholes: z.array(z.string()),
+});
+
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
@@ -290,6 +317,7 @@ export const storeDataSchema = z.object({
   senseCallStats: z.array(senseCallStatsSchema),
   qaForms: z.array(qaFormSchema),
   qaScorecards: z.array(qaScorecardSchema),
+  baselineReports: z.array(baselineReportSchema),
 });
 
 export type StoreData = z.infer<typeof storeDataSchema>;
@@ -315,6 +343,7 @@ export type SenseAlert = z.infer<typeof senseAlertSchema>;
 export type SenseCallStats = z.infer<typeof senseCallStatsSchema>;
 export type QaFormRecord = z.infer<typeof qaFormSchema>;
 export type QaScorecardRecord = z.infer<typeof qaScorecardSchema>;
+export type BaselineReport = z.infer<typeof baselineReportSchema>;
 export type KbNodeType = (typeof KB_NODE_TYPES)[number];
 export type KbLinkType = (typeof KB_LINK_TYPES)[number];
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

@@ -22,6 +22,7 @@ function session(overrides: Partial<ServiceSessionRecord>): ServiceSessionRecord
     abandonedAt: null,
     escalatedAt: null,
     wrapUp: null,
+    survey: null,
     ...overrides,
   };
 }

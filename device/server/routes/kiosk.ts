@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Accounts } from '../../accounts/index.js';
-import { askSchema, chooseSchema, identifySchema, startSessionSchema, type Router } from '../../routing/index.js';
+import { askSchema, chooseSchema, identifySchema, startSessionSchema, surveySchema, type Router } from '../../routing/index.js';
 import { requireKiosk } from '../auth.js';
 import { HttpError, parseInput } from '../errors.js';
 
@@ -23,6 +23,11 @@ export function kioskRoutes(app: FastifyInstance, accounts: Accounts, router: Ro
     const { id } = parseInput(sessionParams, request.params);
     const { text } = parseInput(askSchema, request.body);
     return router.ask(request.kiosk!.id, id, text);
+  });
+
+  app.post('/api/kiosk/sessions/:id/survey', kioskOnly, async (request) => {
+    const { id } = parseInput(sessionParams, request.params);
+    return { survey: await router.survey(request.kiosk!.id, id, parseInput(surveySchema, request.body)) };
   });
 
   app.post('/api/kiosk/sessions/:id/choice', kioskOnly, async (request) => {

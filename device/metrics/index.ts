@@ -1,0 +1,4 @@
+export { Metrics } from './metrics.js';
+export type { Wallboard, HealthSource } from './metrics.js';
+export { computeKpis, sessionIntent, KPI_GROUPS, REPEAT_WINDOW_DAYS, SERVICE_ERROR_BELOW } from './kpis.js';
+export type { Kpis, KpiGroup, KpiReport, KpiInput } from './kpis.js';

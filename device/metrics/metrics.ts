@@ -1,0 +1,128 @@
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Accounts } from '../accounts/index.js';
+import type { Calls } from '../calls/index.js';
+import type { Presence } from '../routing/index.js';
+import { PRESENCE_STATES } from '../routing/index.js';
+import type { Store } from '../store/index.js';
+import { computeKpis, type KpiGroup, type KpiReport, type Kpis } from './kpis.js';
+
+export interface Wallboard {
+  at: string;
+  waiting: number;
+  longestWaitSeconds: number | null;
+  waitingBySkill: Record<string, number>;
+  agents: Record<string, number>;
+  activeCalls: number;
+  alerts: { at: string; level: string; rule: string; reason: string; sessionId: string }[];
+}
+
+/** Figures of the Prometheus endpoint that come from the KPIs of today (UTC). */
+const KPI_GAUGES: [keyof Kpis, string][] = [
+  ['sessions', 'service sessions started today'],
+  ['responseRate30s', 'share of sessions answered within 30 seconds today'],
+  ['averageHandleSeconds', 'mean agent time per handled session today, seconds'],
+  ['firstContactResolution', 'first-contact resolution today'],
+  ['serviceErrorRate', 'share of quality scorecards below the pass mark today'],
+  ['csat', 'share of 4-5 star answers today'],
+  ['nps', 'net promoter score today'],
+  ['repeatInquiryRate', 'share of identified sessions repeated within 7 days'],
+  ['abandonmentRate', 'share of agent requests abandoned today'],
+];
+const ALERT_WINDOW_MS = 3_600_000;
+
+export interface HealthSource {
+  [subsystem: string]: () => { up: boolean };
+}
+
+/**
+ * Service KPIs over stored sessions, the live wallboard, and the Prometheus registry that exposes both
+ * with the process's own health (prom-client's default metrics: CPU, memory, event-loop lag, handles).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  constructor(
+    private readonly store: Store,
+    private readonly accounts: Accounts,
+    private readonly calls: Calls,
+    private readonly presence: Presence,
+    health: HealthSource,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'branchline_process_' });
+    const today = () => {
+      const start = new Date();
+      start.setUTCHours(0, 0, 0, 0);
+      return this.kpis(start.getTime(), Date.now() + 1).overall;
+    };
+    for (const [key, help] of KPI_GAUGES) {
+      new Gauge({
+        name: `branchline_kpi_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace('30s', '_30s')}`,
+        help,
+        registers: [this.registry],
+        collect() {
+          const value = today()[key];
+          if (typeof value === 'number') this.set(value);
+          else this.reset();
+        },
+      });
+    }
+    const wallboard = () => this.wallboard();
+    new Gauge({ name: 'branchline_queue_waiting', help: 'customers waiting for an agent', registers: [this.registry], collect() { this.set(wallboard().waiting); } });
+    new Gauge({ name: 'branchline_queue_longest_wait_seconds', help: 'longest current wait, seconds', registers: [this.registry], collect() { this.set(wallboard().longestWaitSeconds ?? 0); } });
+    new Gauge({ name: 'branchline_calls_active', help: 'calls in progress', registers: [this.registry], collect() { this.set(wallboard().activeCalls); } });
+    new Gauge({
+      name: 'branchline_agents',
+      help: 'agents by presence state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        for (const [state, n] of Object.entries(wallboard().agents)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'branchline_subsystem_up',
+      help: '1 when the subsystem is up (as in /healthz)',
+      labelNames: ['subsystem'],
+      registers: [this.registry],
+      collect() {
+        for (const [subsystem, probe] of Object.entries(health)) this.set({ subsystem }, probe().up ? 1 : 0);
+      },
+    });
+  }
+
+  kpis(from: number, to: number, group?: KpiGroup): KpiReport & { labels: Record<string, string> } {
+    const report = this.store.read((d) => computeKpis({ sessions: d.serviceSessions, calls: d.calls, scorecards: d.qaScorecards, from, to, now: Date.now() }, group));
+    const labels: Record<string, string> = {};
+    if (group === 'kiosk') for (const k of this.accounts.listKiosks()) labels[k.id] = k.name;
+    if (group === 'agent') for (const u of this.accounts.listUsers()) labels[u.id] = u.displayName;
+    return { ...report, labels };
+  }
+
+  wallboard(): Wallboard {
+    const now = Date.now();
+    const queue = this.calls.queueSnapshot();
+    const oldest = queue.reduce<number | null>((min, q) => (min === null ? Date.parse(q.requestedAt) : Math.min(min, Date.parse(q.requestedAt))), null);
+    const waitingBySkill: Record<string, number> = {};
+    for (const q of queue) waitingBySkill[q.skill] = (waitingBySkill[q.skill] ?? 0) + 1;
+    const agents: Record<string, number> = Object.fromEntries(PRESENCE_STATES.map((s) => [s, 0]));
+    for (const user of this.accounts.listUsers()) if (user.role === 'agent') agents[this.presence.get(user.id).state]! += 1;
+    const alerts = this.store.read((d) =>
+      d.senseAlerts
+        .filter((a) => now - Date.parse(a.at) < ALERT_WINDOW_MS)
+        .slice(-10)
+        .reverse()
+        .map((a) => ({ at: a.at, level: a.level, rule: a.rule, reason: a.reason, sessionId: a.sessionId })),
+    );
+    return {
+      at: new Date(now).toISOString(),
+      waiting: queue.length,
+      longestWaitSeconds: oldest === null ? null : Math.round((now - oldest) / 1000),
+      waitingBySkill,
+      agents,
+      activeCalls: this.calls.activeCalls().length,
+      alerts,
+    };
+  }
+}
+
+
