@@ -15,7 +15,7 @@ import { conversationStats, EmotionSensing, FaceAnalyser, FRAME_MS, loadRules, T
 import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
 import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
 import { installedModelDir, startCloudSync, type CloudSync } from './cloud.js';
-import { Metrics } from './metrics/index.js';
+import { Baseline, Metrics } from './metrics/index.js';
 import { buildServer } from './server/index.js';
 import { Store } from './store/index.js';
 
@@ -258,6 +258,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
 
     const health = { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() };
     const metrics = new Metrics(store, accounts, calls, presence, health);
+    const baseline = new Baseline(store, (text) => router.classify(text));
     const app = await buildServer({
       log,
       bus,
@@ -276,6 +277,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       calls,
       cloud,
       metrics,
+      baseline,
       health,
     });
     stopped.push(() => app.close());

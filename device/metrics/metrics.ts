@@ -48,7 +48,7 @@ export class Metrics {
     private readonly presence: Presence,
     health: HealthSource,
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'branchline_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'branchline_' });
     const today = () => {
       const start = new Date();
       start.setUTCHours(0, 0, 0, 0);

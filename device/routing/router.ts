@@ -136,6 +136,12 @@ export class Router {
     this.model = model;
   }
 
+  /** The intent label the model in service gives a text, or null when it is out of scope. */
+  classify(text: string): string | null {
+    const prediction = this.model.classifier.predict(text, 1);
+    return prediction.outOfScope ? null : (prediction.ranked[0]?.label ?? null);
+  }
+
   labelName(label: string, lang: Language): string {
     return this.model.labels.get(label)?.names[lang] ?? label;
   }

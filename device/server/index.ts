@@ -13,7 +13,7 @@ import type { CloudSync } from '../cloud.js';
 import { adminRoutes } from './routes/admin.js';
 import { syncRoutes } from './routes/sync.js';
 import { metricsRoutes } from './routes/metrics.js';
-import type { Metrics } from '../metrics/index.js';
+import type { Baseline, Metrics } from '../metrics/index.js';
 import { agentRoutes } from './routes/agent.js';
 import { authRoutes } from './routes/auth.js';
 import { callRoutes } from './routes/calls.js';
@@ -46,6 +46,7 @@ export interface ServerDeps {
   calls: Calls;
   cloud: CloudSync;
   metrics: Metrics;
+  baseline: Baseline;
   health: Record<string, HealthProbe>;
 }
 
@@ -74,7 +75,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   senseRoutes(app, deps.accounts, deps.sensing, deps.calls);
   qaRoutes(app, deps.accounts, deps.quality);
   syncRoutes(app, deps.accounts, deps.cloud);
-  metricsRoutes(app, deps.accounts, deps.metrics);
+  metricsRoutes(app, deps.accounts, deps.metrics, deps.baseline);
   new Signalling(deps.accounts, deps.calls, deps.bus).register(app);
   await webRoutes(app, deps.webDir);
   return app;
