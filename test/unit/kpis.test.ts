@@ -5,7 +5,7 @@ import type { CallRecord, QaScorecardRecord, ServiceSessionRecord } from '../../
 const T0 = Date.parse('2026-11-02T09:00:00Z');
 const DAY = 86_400;
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
-const decided = (label: string, seconds: number) => ({ at: at(seconds), text: 'q', kind: 'queue' as const, label, confidence: 0.9, candidates: [], route: null, rules: [], explanation: '' });
+const decided = (label: string, seconds: number) => ({ at: at(seconds), text: 'q', kind: 'queue' as const, label, confidence: 0.9, candidates: [], route: { skill: 'general', vipLine: false, priority: 0 }, rules: [], explanation: '' });
 
 function session(id: string, start: number, overrides: Partial<ServiceSessionRecord> = {}): ServiceSessionRecord {
   return {
