@@ -134,6 +134,11 @@ export class Calls {
     });
   }
 
+  /** Agents with a signalling connection open now. */
+  connectedAgents(): string[] {
+    return this.notifier?.connectedAgents() ?? [];
+  }
+
   queueSnapshot(): QueueItem[] {
     return this.engine.ordered().map((entry) => {
       const w = this.waiting.get(entry.id)!;

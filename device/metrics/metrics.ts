@@ -104,8 +104,10 @@ export class Metrics {
     const oldest = queue.reduce<number | null>((min, q) => (min === null ? Date.parse(q.requestedAt) : Math.min(min, Date.parse(q.requestedAt))), null);
     const waitingBySkill: Record<string, number> = {};
     for (const q of queue) waitingBySkill[q.skill] = (waitingBySkill[q.skill] ?? 0) + 1;
-    const agents: Record<string, number> = Object.fromEntries(PRESENCE_STATES.map((s) => [s, 0]));
-    for (const user of this.accounts.listUsers()) if (user.role === 'agent') agents[this.presence.get(user.id).state]! += 1;
+    // An agent without a connection takes no calls, whatever presence they last set.
+    const agents: Record<string, number> = Object.fromEntries([...PRESENCE_STATES, 'offline'].map((s) => [s, 0]));
+    const connected = new Set(this.calls.connectedAgents());
+    for (const user of this.accounts.listUsers()) if (user.role === 'agent') agents[connected.has(user.id) ? this.presence.get(user.id).state : 'offline']! += 1;
     const alerts = this.store.read((d) =>
       d.senseAlerts
         .filter((a) => now - Date.parse(a.at) < ALERT_WINDOW_MS)

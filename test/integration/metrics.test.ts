@@ -52,7 +52,7 @@ describe('the end-of-visit survey and the KPIs', () => {
 
   it('shows the live wallboard and exposes the same figures and the process health to Prometheus', async () => {
     const wallboard = await admin.request('GET', '/api/metrics/wallboard');
-    expect(wallboard.body).toMatchObject({ waiting: 0, longestWaitSeconds: null, activeCalls: 0, agents: { available: 0, busy: 0, 'wrap-up': 0, away: 2 } });
+    expect(wallboard.body).toMatchObject({ waiting: 0, longestWaitSeconds: null, activeCalls: 0, agents: { available: 0, busy: 0, 'wrap-up': 0, away: 0, offline: 2 } });
     const metrics = await appliance.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
@@ -60,7 +60,7 @@ describe('the end-of-visit survey and the KPIs', () => {
     expect(text).toMatch(/^branchline_kpi_sessions \d+$/m);
     expect(text).toMatch(/^branchline_kpi_csat 0\.5$/m);
     expect(text).toMatch(/^branchline_queue_waiting 0$/m);
-    expect(text).toMatch(/^branchline_agents\{state="away"\} 2$/m);
+    expect(text).toMatch(/^branchline_agents\{state="offline"\} 2$/m);
     expect(text).toMatch(/^branchline_subsystem_up\{subsystem="store"\} 1$/m);
     expect(text).toMatch(/^branchline_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^branchline_nodejs_eventloop_lag_seconds /m);

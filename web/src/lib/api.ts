@@ -50,6 +50,16 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  return answer<T>(response);
+}
+
+/** Sends a whole file's text as the body, with its own content type (an import, not a JSON request). */
+export async function upload<T>(path: string, text: string, contentType: string): Promise<T> {
+  const response = await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': contentType }, body: text });
+  return answer<T>(response);
+}
+
+async function answer<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T;
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, (data as { message?: string }).message ?? response.statusText);

@@ -9,6 +9,19 @@ export const LANGUAGE_NAMES: Record<KioskLanguage, string> = {
   en: 'English',
 };
 
+/** The end-of-visit survey (web/src/lib/kiosk/Survey.svelte). */
+export interface SurveyTexts {
+  starsTitle: string;
+  star: (n: number) => string;
+  recommendTitle: string;
+  score: (n: number) => string;
+  notLikely: string;
+  veryLikely: string;
+  submit: string;
+  skip: string;
+  thanks: string;
+}
+
 interface KioskTexts {
   welcome: string;
   subtitle: string;
@@ -42,6 +55,7 @@ interface KioskTexts {
   vip: string;
   eta: (seconds: number) => string;
   backToStart: string;
+  done: string;
   notRegistered: string;
   staffSetup: string;
   deviceToken: string;
@@ -55,6 +69,7 @@ interface KioskTexts {
   offline: string;
   call: CallTexts;
   ended: Record<string, string>;
+  survey: SurveyTexts;
 }
 
 export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
@@ -91,6 +106,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     vip: '貴賓專線',
     eta: (s) => (s < 60 ? '預計等候不到 1 分鐘' : `預計等候約 ${Math.round(s / 60)} 分鐘`),
     backToStart: '回到首頁',
+    done: '完成，謝謝',
     notRegistered: '此服務機尚未登記，請洽現場人員。',
     staffSetup: '人員設定：登記此服務機',
     deviceToken: '裝置權杖',
@@ -116,6 +132,17 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
       'media-failure': '影音服務發生問題，通話已結束。',
       shutdown: '服務暫停，通話已結束。',
       abandoned: '已取消您的等候。',
+    },
+    survey: {
+      starsTitle: '您這次的體驗如何？',
+      star: (n) => `${n} 顆星`,
+      recommendTitle: '您有多大可能向親友推薦我們？',
+      score: (n) => `${n} 分`,
+      notLikely: '0 = 完全不可能',
+      veryLikely: '10 = 非常可能',
+      submit: '送出評分',
+      skip: '略過',
+      thanks: '謝謝您的評分，期待再次為您服務！',
     },
   },
   'zh-Hans': {
@@ -151,6 +178,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     vip: '贵宾专线',
     eta: (s) => (s < 60 ? '预计等候不到 1 分钟' : `预计等候约 ${Math.round(s / 60)} 分钟`),
     backToStart: '回到首页',
+    done: '完成，谢谢',
     notRegistered: '此服务机尚未登记，请联系现场工作人员。',
     staffSetup: '工作人员设置：登记此服务机',
     deviceToken: '设备令牌',
@@ -176,6 +204,17 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
       'media-failure': '音视频服务出现问题，通话已结束。',
       shutdown: '服务暂停，通话已结束。',
       abandoned: '已取消您的等候。',
+    },
+    survey: {
+      starsTitle: '您这次的体验如何？',
+      star: (n) => `${n} 颗星`,
+      recommendTitle: '您有多大可能向亲友推荐我们？',
+      score: (n) => `${n} 分`,
+      notLikely: '0 = 完全不可能',
+      veryLikely: '10 = 非常可能',
+      submit: '提交评分',
+      skip: '跳过',
+      thanks: '谢谢您的评分，期待再次为您服务！',
     },
   },
   en: {
@@ -211,6 +250,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     vip: 'VIP line',
     eta: (s) => (s < 60 ? 'Expected wait: under a minute' : `Expected wait: about ${Math.round(s / 60)} min`),
     backToStart: 'Back to start',
+    done: "I'm done",
     notRegistered: 'This kiosk is not registered yet. Please ask a member of staff.',
     staffSetup: 'Staff: register this kiosk',
     deviceToken: 'Device token',
@@ -236,6 +276,17 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
       'media-failure': 'The video service had a problem, so the call has ended.',
       shutdown: 'The service is pausing, so the call has ended.',
       abandoned: 'Your request has been cancelled.',
+    },
+    survey: {
+      starsTitle: 'How was your visit?',
+      star: (n) => (n === 1 ? '1 star' : `${n} stars`),
+      recommendTitle: 'How likely are you to recommend us?',
+      score: (n) => `${n} out of 10`,
+      notLikely: '0 = not at all likely',
+      veryLikely: '10 = extremely likely',
+      submit: 'Submit',
+      skip: 'Skip',
+      thanks: 'Thank you for your rating. We hope to see you again!',
     },
   },
 };
