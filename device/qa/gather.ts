@@ -54,7 +54,8 @@ export function gatherFacts(deps: FactsDeps, sessionId: string): SessionFacts | 
     emotion: timeline.length >= 2 ? { startValence: timeline[0]!.fused.valence, endValence: timeline.at(-1)!.fused.valence } : null,
     talk: call ? deps.talk(call.id) : null,
     alerts: deps.alerts(sessionId).map((a) => ({ atMs: since(a.at) })),
-    csat: null,
+    // The kiosk asks after the call; a rating that came before the inspection counts.
+    csat: session.survey?.stars ?? null,
     transfers: Math.max(0, answered.length - 1),
   };
 }

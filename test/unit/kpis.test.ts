@@ -1,32 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { computeKpis } from '../../device/metrics/index.js';
 import type { CallRecord, QaScorecardRecord, ServiceSessionRecord } from '../../device/store/index.js';
+import { craftedSession } from '../helpers/sessions.js';
 
 const T0 = Date.parse('2026-11-02T09:00:00Z');
 const DAY = 86_400;
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const decided = (label: string, seconds: number) => ({ at: at(seconds), text: 'q', kind: 'queue' as const, label, confidence: 0.9, candidates: [], route: { skill: 'general', vipLine: false, priority: 0 }, rules: [], explanation: '' });
 
-function session(id: string, start: number, overrides: Partial<ServiceSessionRecord> = {}): ServiceSessionRecord {
-  return {
-    id,
-    kioskId: 'kiosk-1',
-    lang: 'en',
-    startedAt: at(start),
-    customer: null,
-    decisions: [],
-    botAnsweredAt: null,
-    callId: null,
-    queuedAt: null,
-    agentAnsweredAt: null,
-    firstResponseAt: null,
-    abandonedAt: null,
-    escalatedAt: null,
-    wrapUp: null,
-    survey: null,
-    ...overrides,
-  };
-}
+const session = (id: string, start: number, overrides: Partial<ServiceSessionRecord> = {}) => craftedSession(id, at(start), overrides);
 
 function call(sessionId: string, agentId: string | null, requested: number, answered: number | null, ended: number, skill: string, endReason: CallRecord['endReason'] = 'agent-ended'): CallRecord {
   return { id: `${sessionId}-${requested}`, kioskId: 'kiosk-1', sessionId, skill, agentId, lang: 'en', requestedAt: at(requested), answeredAt: answered === null ? null : at(answered), endedAt: at(ended), endReason, chat: [], recording: null };

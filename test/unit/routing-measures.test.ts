@@ -1,30 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { computeMeasures } from '../../device/routing/index.js';
 import type { ServiceSessionRecord } from '../../device/store/index.js';
+import { craftedSession } from '../helpers/sessions.js';
 
 const T0 = Date.parse('2026-11-20T09:00:00Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 const decision = { at: at(1), text: 'q', kind: 'queue' as const, label: 'x.y.z', confidence: 0.9, candidates: [], route: { skill: 's', vipLine: false, priority: 0 }, rules: [], explanation: '' };
 
 function session(overrides: Partial<ServiceSessionRecord>): ServiceSessionRecord {
-  return {
-    id: crypto.randomUUID(),
-    kioskId: 'k',
-    lang: 'en',
-    startedAt: at(0),
-    customer: null,
-    decisions: [decision],
-    botAnsweredAt: null,
-    callId: null,
-    queuedAt: null,
-    agentAnsweredAt: null,
-    firstResponseAt: null,
-    abandonedAt: null,
-    escalatedAt: null,
-    wrapUp: null,
-    survey: null,
-    ...overrides,
-  };
+  return craftedSession(crypto.randomUUID(), at(0), { kioskId: 'k', decisions: [decision], ...overrides });
 }
 
 const wrap = (confirmed: boolean) => ({ routedLabel: 'x.y.z', label: confirmed ? 'x.y.z' : 'x.y.other', confirmed, resolved: true, by: 'a', at: at(300) });
