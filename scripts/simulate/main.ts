@@ -254,7 +254,6 @@ class SimKiosk {
     this.stage = 'waiting for an agent';
     const call = await started;
     this.stage = 'in call';
-    const ended = this.ws.next((f) => f.type === 'callEnded' && f.callId === call.callId, 120_000);
     if (scenario.kind === 'network-drop') {
       await sleep(800);
       this.ws.cut();
@@ -263,7 +262,7 @@ class SimKiosk {
       played.outcome = 'dropped';
       return played;
     }
-    await ended;
+    await this.ws.next((f) => f.type === 'callEnded' && f.callId === call.callId, 120_000);
     this.stage = 'survey';
     played.outcome = 'served';
     await this.survey(session.id, scenario);
