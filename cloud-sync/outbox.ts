@@ -25,6 +25,7 @@ export class Outbox {
   private pending: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private backlogCount = 0;
+  private removals: Promise<unknown> = Promise.resolve();
   private readonly listeners: (() => void)[] = [];
 
   private constructor(private readonly db: ClassicLevel<string, OutboxRecord | number>) {}
@@ -83,7 +84,15 @@ export class Outbox {
   }
 
   /** Removes the records of a stream from `first` to `last` that are still here (the hub has stored them); returns how many. */
-  async removeRange(stream: DurableStream, first: number, last: number): Promise<number> {
+  removeRange(stream: DurableStream, first: number, last: number): Promise<number> {
+    // One at a time: two receipts for the same batch (one for it, one for its resend) must not both
+    // find its records and both count them as removed.
+    const removal = this.removals.then(() => this.removeNow(stream, first, last));
+    this.removals = removal.catch(() => undefined);
+    return removal;
+  }
+
+  private async removeNow(stream: DurableStream, first: number, last: number): Promise<number> {
     const keys: string[] = [];
     for await (const key of this.db.keys({ gte: recordKey(stream, first), lte: recordKey(stream, last) })) keys.push(key);
     if (keys.length === 0) return 0;

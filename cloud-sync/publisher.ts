@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { keepSubscribed } from './connection.js';
 import type { Outbox } from './outbox.js';
 import { DURABLE_STREAMS, parsePayload, PROTOCOL_VERSION, receiptSchema, topics, type DurableStream, type OutboxRecord, type UpBatch } from './protocol.js';
 
@@ -25,10 +26,12 @@ interface SentBatch {
   stream: DurableStream;
   first: number;
   last: number;
+  /** How long this batch was given; the next wait doubles from it. */
+  waitMs: number;
   timer: NodeJS.Timeout;
 }
 
-const MAX_RECEIPT_WAIT_MS = 5 * 60_000;
+const MAX_RECEIPT_WAIT_MS = 2 * 60_000;
 
 /**
  * Drains the outbox to the cloud. Each stream goes in order as batches of records, one QoS 1 message
@@ -68,9 +71,8 @@ export class OutboxPublisher {
     client.on('message', (topic, payload) => {
       if (topic === receipts) this.onReceipt(payload);
     });
-    const subscribe = () => void client.subscribeAsync(receipts, { qos: 1 }).then(() => this.kick(), (err: Error) => log.warn({ err: err.message }, 'could not subscribe to hub receipts'));
-    client.on('connect', subscribe);
-    if (client.connected) subscribe();
+    keepSubscribed(client, [receipts], log).catch((err: Error) => log.warn({ err: err.message }, 'could not subscribe to hub receipts'));
+    client.on('connect', () => this.kick());
     outbox.onAdded(() => this.kick());
   }
 
@@ -122,10 +124,10 @@ export class OutboxPublisher {
     const first = records[0]!.seq;
     const last = records[records.length - 1]!.seq;
     this.cursor.set(stream, last);
-    this.inFlight.set(stream, this.inFlight.get(stream)! + 1);
     const key = `${stream}/${first}/${last}`;
-    if (this.sent.has(key)) this.settle(key);
-    this.sent.set(key, { stream, first, last, timer: setTimeout(() => this.noReceipt(key), this.receiptWaitMs) });
+    this.settle(key);
+    this.inFlight.set(stream, this.inFlight.get(stream)! + 1);
+    this.sent.set(key, { stream, first, last, waitMs: this.receiptWaitMs, timer: setTimeout(() => this.noReceipt(key), this.receiptWaitMs) });
     const batch: UpBatch = { v: PROTOCOL_VERSION, records: records.map(({ id, seq, at, data }) => ({ id, seq, at, data })) };
     this.stats.published += records.length;
     this.client.publish(topics.up(this.options.deviceId, stream), JSON.stringify(batch), { qos: 1 }, (err) => {
@@ -154,7 +156,8 @@ export class OutboxPublisher {
     const batch = this.sent.get(key);
     if (!batch || !this.settle(key)) return;
     this.stats.resent += batch.last - batch.first + 1;
-    this.receiptWaitMs = Math.min(MAX_RECEIPT_WAIT_MS, this.receiptWaitMs * 2);
+    // Batches lost together (a broker restart) time out together: they double the wait once, not each.
+    this.receiptWaitMs = Math.min(MAX_RECEIPT_WAIT_MS, Math.max(this.receiptWaitMs, batch.waitMs * 2));
     this.log.warn({ stream: batch.stream, first: batch.first, last: batch.last, nextWaitMs: this.receiptWaitMs }, 'no receipt from the hub; sending the stream again');
     this.startOver(batch.stream);
   }

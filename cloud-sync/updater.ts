@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { keepSubscribed } from './connection.js';
 import type { Outbox } from './outbox.js';
 import {
   CHUNK_BYTES,
@@ -81,10 +82,9 @@ export class Updater {
   async start(): Promise<void> {
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     const kinds = (['release', 'chunk', 'rollback', 'config'] as const).map((kind) => topics.down(this.options.deviceId, kind));
-    const subscribe = () =>
-      this.client.subscribeAsync(kinds, { qos: 1 }).catch((err: Error) => this.log.warn({ err: err.message }, 'could not subscribe to fleet messages'));
-    this.client.on('connect', () => void subscribe());
-    if (this.client.connected) await subscribe();
+    const subscribed = keepSubscribed(this.client, kinds, this.log);
+    if (this.client.connected) await subscribed;
+    else subscribed.catch((err: Error) => this.log.warn({ err: err.message }, 'could not subscribe to fleet messages'));
     const pending = await this.readJson<PendingRelease>(this.pendingFile);
     if (pending) this.enqueue(() => this.install(pending));
   }

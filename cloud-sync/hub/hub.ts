@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
+import { keepSubscribed } from '../connection.js';
 import type { Logger } from 'pino';
 import {
   chunkSchema,
@@ -67,18 +68,11 @@ export class Hub {
           this.client.stream.destroy();
         });
     };
-    const subscribe = async (): Promise<void> => {
-      const grants = await this.client.subscribeAsync(topics.hubFilter(shared), { qos: 1 });
-      if (grants.some((g) => g.qos > 2)) throw new HubError(`the broker refused the hub's subscription to ${topics.hubFilter(shared)} (check the hub user's ACL)`, 500);
-    };
-    // Subscribed afresh at every connection: mosquitto 2.0 restores a session's shared subscription after a
-    // restart in a state that matches nothing, and subscribing again over it changes nothing.
-    this.client.on('connect', (connack) => {
-      const again = connack.sessionPresent ? this.client.unsubscribeAsync(topics.hubFilter(shared)).then(subscribe) : subscribe();
-      again.catch((err: Error) => this.log.error({ err: err.message }, 'hub could not subscribe'));
-    });
-    if (!this.client.connected) await new Promise((resolve) => this.client.once('connect', resolve));
-    await subscribe();
+    try {
+      await keepSubscribed(this.client, [topics.hubFilter(shared)], this.log);
+    } catch (err) {
+      throw new HubError((err as Error).message, 500);
+    }
   }
 
   private reject(topic: string, why: string): void {

@@ -110,7 +110,7 @@ describe('cloud sync through Debian mosquitto', () => {
     await sleep(1500);
     await fleet.broker.resume();
 
-    await vi.waitFor(() => expect(device.drained()).toBe(true), { timeout: 60_000, interval: 200 });
+    await vi.waitFor(() => expect(device.drained(), `device output:\n${device.output().slice(-4000)}\nhub has ${hub.hub.store.records}`).toBe(true), { timeout: 60_000, interval: 200 });
     await vi.waitFor(async () => expect((await seqsAt(hub, 'dev-kiosk-1')).length).toBe(total), { timeout: 30_000, interval: 200 });
     const seqs = await seqsAt(hub, 'dev-kiosk-1');
     expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
