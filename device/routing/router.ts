@@ -147,23 +147,7 @@ export class Router {
   }
 
   async start(kioskId: string, lang: Language): Promise<ServiceSessionRecord> {
-    const session: ServiceSessionRecord = {
-      id: randomUUID(),
-      kioskId,
-      lang,
-      startedAt: new Date().toISOString(),
-      customer: null,
-      decisions: [],
-      botAnsweredAt: null,
-      callId: null,
-      queuedAt: null,
-      agentAnsweredAt: null,
-      firstResponseAt: null,
-      abandonedAt: null,
-      escalatedAt: null,
-      wrapUp: null,
-      survey: null,
-    };
+    const session = newServiceSession({ id: randomUUID(), kioskId, lang, startedAt: new Date().toISOString() });
     await this.store.update((d) => void d.serviceSessions.push(session));
     return session;
   }
@@ -277,6 +261,24 @@ export class Router {
 }
 
 /** Sessions younger than 30 s that have no answer yet are still open for the response rate, so they do not count. */
+/** A visit that has only just started: nothing asked, answered or rated yet. */
+export function newServiceSession(start: Pick<ServiceSessionRecord, 'id' | 'kioskId' | 'lang' | 'startedAt'>): ServiceSessionRecord {
+  return {
+    ...start,
+    customer: null,
+    decisions: [],
+    botAnsweredAt: null,
+    callId: null,
+    queuedAt: null,
+    agentAnsweredAt: null,
+    firstResponseAt: null,
+    abandonedAt: null,
+    escalatedAt: null,
+    wrapUp: null,
+    survey: null,
+  };
+}
+
 /**
  * Whether the customer had a first answer (the bot's or an agent's) within 30 s of starting the session;
  * null while that is still open.
