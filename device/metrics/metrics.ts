@@ -30,6 +30,19 @@ const KPI_GAUGES: [keyof Kpis, string][] = [
 ];
 const ALERT_WINDOW_MS = 3_600_000;
 
+/**
+ * Several gauges read the same figures in one scrape; computing them once (they scan every stored
+ * session) and reusing them for the rest of that second keeps a scrape to one pass.
+ */
+function oncePerScrape<T>(compute: () => T): () => T {
+  let cached: { at: number; value: T } | null = null;
+  return () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 1000) cached = { at: now, value: compute() };
+    return cached.value;
+  };
+}
+
 export interface HealthSource {
   [subsystem: string]: () => { up: boolean };
 }
@@ -49,11 +62,11 @@ export class Metrics {
     health: HealthSource,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'branchline_' });
-    const today = () => {
+    const today = oncePerScrape(() => {
       const start = new Date();
       start.setUTCHours(0, 0, 0, 0);
       return this.kpis(start.getTime(), Date.now() + 1).overall;
-    };
+    });
     for (const [key, help] of KPI_GAUGES) {
       new Gauge({
         name: `branchline_kpi_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace('30s', '_30s')}`,
@@ -66,7 +79,7 @@ export class Metrics {
         },
       });
     }
-    const wallboard = () => this.wallboard();
+    const wallboard = oncePerScrape(() => this.wallboard());
     new Gauge({ name: 'branchline_queue_waiting', help: 'customers waiting for an agent', registers: [this.registry], collect() { this.set(wallboard().waiting); } });
     new Gauge({ name: 'branchline_queue_longest_wait_seconds', help: 'longest current wait, seconds', registers: [this.registry], collect() { this.set(wallboard().longestWaitSeconds ?? 0); } });
     new Gauge({ name: 'branchline_calls_active', help: 'calls in progress', registers: [this.registry], collect() { this.set(wallboard().activeCalls); } });
