@@ -8,6 +8,8 @@ import type { SenseAlert } from './store/index.js';
 export interface BusEvents {
   'account.created': { userId: string; role: string; at: string };
   'account.removed': { userId: string; at: string };
+  /** Login sessions of a user ended: one (`sessionId`) on logout, all of them (`null`) otherwise. */
+  'account.sessions.revoked': { userId: string; sessionId: string | null; reason: 'logout' | 'expired' | 'password-reset' | 'role-changed' | 'disabled' | 'removed'; at: string };
   'kiosk.registered': { kioskId: string; at: string };
   'kiosk.revoked': { kioskId: string; at: string };
   'agent.presence': { userId: string; presence: string; at: string };
@@ -56,7 +58,8 @@ export interface BusEvents {
 }
 
 export type BusEventName = keyof BusEvents;
-type Listener<K extends BusEventName> = (payload: BusEvents[K]) => void;
+/** A listener may be async: its rejection is reported like a synchronous throw. */
+type Listener<K extends BusEventName> = (payload: BusEvents[K]) => unknown;
 
 export class EventBus {
   private readonly emitter = new EventEmitter();
@@ -70,9 +73,10 @@ export class EventBus {
     // A failing subscriber must not break the emitter or the other subscribers.
     const guarded = (payload: BusEvents[K]): void => {
       try {
-        listener(payload);
+        const result = listener(payload);
+        if (result instanceof Promise) result.catch((err: unknown) => this.report(name, err));
       } catch (err) {
-        for (const report of this.errors) report(name, err);
+        this.report(name, err);
       }
     };
     this.emitter.on(name, guarded);
@@ -81,6 +85,10 @@ export class EventBus {
 
   emit<K extends BusEventName>(name: K, payload: BusEvents[K]): void {
     this.emitter.emit(name, payload);
+  }
+
+  private report(name: string, err: unknown): void {
+    for (const report of this.errors) report(name, err);
   }
 
   onListenerError(report: (name: string, err: unknown) => void): void {

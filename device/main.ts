@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, redactedConfig } from './config.js';
 import { startAppliance, type FirstStartCredential } from './appliance.js';
+import { guardProcess } from './faults.js';
 import { createLogger } from './log.js';
 
 function printFirstStartBanner(credentials: FirstStartCredential[], port: number): void {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  guardProcess(log);
   log.info({ config: redactedConfig(config) }, 'starting Branchline');
   const appliance = await startAppliance(config, log);
   if (appliance.firstStartCredentials.length > 0) printFirstStartBanner(appliance.firstStartCredentials, config.port);

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { faultCounts } from '../faults.js';
 import type { Accounts } from '../accounts/index.js';
 import type { Calls } from '../calls/index.js';
 import type { Presence } from '../routing/index.js';
@@ -90,6 +91,18 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         for (const [state, n] of Object.entries(wallboard().agents)) this.set({ state }, n);
+      },
+    });
+    new Counter({
+      name: 'branchline_unhandled_errors_total',
+      help: 'errors no code caught (logged; the process kept running), by kind',
+      labelNames: ['kind'],
+      registers: [this.registry],
+      collect() {
+        const counts = faultCounts();
+        this.reset();
+        this.inc({ kind: 'rejection' }, counts.unhandledRejections);
+        this.inc({ kind: 'exception' }, counts.uncaughtExceptions);
       },
     });
     new Gauge({

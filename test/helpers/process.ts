@@ -11,13 +11,13 @@ export interface ApplianceProcess {
 }
 
 /** Runs the appliance as `npm start` runs it (without the set-up step), collecting stdout and stderr. */
-export function spawnAppliance(env: Record<string, string>): ApplianceProcess {
-  return spawnScript(join(ROOT, 'device', 'main.ts'), env);
+export function spawnAppliance(env: Record<string, string>, nodeArgs: string[] = []): ApplianceProcess {
+  return spawnScript(join(ROOT, 'device', 'main.ts'), env, nodeArgs);
 }
 
 /** Runs one of the project's TypeScript entry points with only the given environment. */
-export function spawnScript(entry: string, env: Record<string, string>): ApplianceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+export function spawnScript(entry: string, env: Record<string, string>, nodeArgs: string[] = []): ApplianceProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -26,4 +26,26 @@ describe('event bus', () => {
     expect(seen).toEqual(['k1']);
     expect(reported).toEqual(['kiosk.revoked: boom']);
   });
+
+  it('reports the rejection of an async subscriber like a synchronous throw, and nothing is left unhandled', async () => {
+    const bus = new EventBus();
+    const reported: string[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      bus.onListenerError((name, err) => reported.push(`${name}: ${(err as Error).message}`));
+      bus.on('call.ended', async () => {
+        await Promise.resolve();
+        throw new Error('store write failed');
+      });
+      bus.emit('call.ended', { callId: 'c1', sessionId: null, reason: 'customer-lost', at: 'now' });
+      await expect.poll(() => reported).toEqual(['call.ended: store write failed']);
+      // A turn of the event loop lets Node notice a rejection nobody handled.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -1,0 +1,43 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.js';
+import { ROOT, spawnAppliance, waitServing } from '../helpers/process.js';
+
+async function unhandled(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^branchline_unhandled_errors_total\{kind="(\w+)"\} (\d+)$/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
+}
+
+describe('errors nobody caught', () => {
+  it('are logged with context and counted in /metrics, and the appliance keeps serving', async () => {
+    const port = await freePort();
+    const proc = spawnAppliance(
+      {
+        BRANCHLINE_DATA_DIR: mkdtempSync(join(tmpdir(), 'branchline-faults-')),
+        BRANCHLINE_PORT: String(port),
+        BRANCHLINE_HOST: '127.0.0.1',
+        BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
+        BRANCHLINE_EMBEDDED_HUB_PORT: '0',
+        BRANCHLINE_MEDIA_WORKERS: '1',
+      },
+      ['--import', join(ROOT, 'test', 'fixtures', 'faults-on-signal.mjs')],
+    );
+    try {
+      await waitServing(port, proc, 60_000);
+      expect(await unhandled(port)).toEqual({ rejection: 0, exception: 0 });
+      proc.child.kill('SIGUSR2');
+      await expect.poll(() => unhandled(port), { timeout: 10_000 }).toEqual({ rejection: 1, exception: 1 });
+      expect(proc.output()).toMatch(/"msg":"unhandled promise rejection; the appliance keeps running".*probe: a rejection nobody handles|probe: a rejection nobody handles.*"msg":"unhandled promise rejection; the appliance keeps running"/);
+      expect(proc.output()).toMatch(/probe: an exception nobody catches/);
+      expect(proc.child.exitCode).toBeNull();
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    }
+  }, 90_000);
+});
