@@ -65,8 +65,9 @@ export class DeviceSync {
     const sync = new DeviceSync(link, outbox, publisher, updater, options, log);
     sync.unfeed = feedOutbox(bus, outbox, log);
     await updater.start();
-    link.client.on('connect', () => void sync.heartbeat());
-    sync.heartbeatTimer = setInterval(() => void sync.heartbeat(), options.heartbeatSeconds * 1000);
+    const beat = (): void => void sync.heartbeat().catch((err: Error) => log.warn({ err: err.message }, 'heartbeat could not be made'));
+    link.client.on('connect', beat);
+    sync.heartbeatTimer = setInterval(beat, options.heartbeatSeconds * 1000);
     sync.heartbeatTimer.unref();
     if (link.client.connected) await sync.heartbeat();
     return sync;

@@ -66,6 +66,7 @@ const SENSE_RULES_FILE = new URL('../models/sense/rules.json', import.meta.url);
 const COACHING_FILE = new URL('../models/qa/coaching.json', import.meta.url);
 /** The voice tap's audio: what pitch tracking needs and little more. */
 const VOICE_SAMPLE_RATE = 16_000;
+const VOICE_TAP_FRAME_MS = 100;
 /** Face analysis frames: the detector works on 256 px anyway; this keeps decoding cheap. */
 const FACE_WIDTH = 320;
 const FACE_HEIGHT = 240;
@@ -134,8 +135,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     // A repeat question settles what the customer was shown before; a daily pass settles the quiet ones.
     const settle = (customerId: string | null, intent: string | null, sessionId: string | null) =>
       knowledge.settleByRepeats(customerId, intent, sessionId).catch((err: Error) => log.error({ err: err.message }, 'settling outcomes failed'));
-    bus.on('routing.decided', (e) => void (e.customerId && settle(e.customerId, e.label, e.sessionId)));
-    const quietDays = setInterval(() => void settle(null, null, null), 3_600_000);
+    bus.on('routing.decided', (e) => (e.customerId ? settle(e.customerId, e.label, e.sessionId) : undefined));
+    const quietDays = setInterval(() => settle(null, null, null), 3_600_000);
     quietDays.unref();
     stopped.push(() => clearInterval(quietDays));
     const monthlyReview = new Cron('0 9 1 * *', { protect: true }, () => {
@@ -191,6 +192,10 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     // The customer's voice is analysed on the appliance as it arrives; only scores and events are kept.
     // Loaded at the first call that needs it: the models take a moment and most of a process's life has no call.
     let faces: Promise<FaceAnalyser> | null = null;
+    // A tap runs many times a second: its first failure in a call is logged, the rest only counted.
+    const tapFailed = (callId: string, analysis: string) => (err: Error, failures: number) => {
+      if (failures === 1) log.warn({ callId, analysis, err: err.message }, 'analysis of a frame failed; later failures in this call are not logged');
+    };
     stopped.push(async () => (faces ? (await faces.catch(() => null))?.close() : undefined));
     bus.on('call.producer', ({ callId, role, kind }) => {
       const record = calls.record(callId);
@@ -204,7 +209,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
         .then((face) =>
           tapProducer(source.router, source.producer, { kind: 'video', fps: config.faceFps, width: FACE_WIDTH, height: FACE_HEIGHT }, async (frame) => {
             await sensing.onFace(ref, await face.analyse(frame.data, FACE_WIDTH, FACE_HEIGHT), frame.at);
-          }),
+          }, tapFailed(callId, 'face')),
         )
         .catch((err: Error) => log.warn({ callId, err: err.message }, 'face analysis could not start'));
     });
@@ -218,22 +223,26 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       const voice = { analyser: new VoiceAnalyser(VOICE_SAMPLE_RATE), startedAt: Date.now() };
       voices.set(callId, { ...voices.get(callId), [role]: voice });
       const ref = { sessionId: record.sessionId ?? callId, callId, kioskId: record.kioskId };
-      tapProducer(source.router, source.producer, { kind: 'audio', sampleRate: VOICE_SAMPLE_RATE, frameMs: 100 }, async (frame) => {
-        const utterances = voice.analyser.pushPcm(frame.data);
+      tapProducer(source.router, source.producer, { kind: 'audio', sampleRate: VOICE_SAMPLE_RATE, frameMs: VOICE_TAP_FRAME_MS }, async (frame) => {
+        // Time without audio (muted, or frames dropped while the analyser was busy) is silence.
+        const utterances = [...voice.analyser.advanceTo(Date.now() - voice.startedAt - VOICE_TAP_FRAME_MS), ...voice.analyser.pushPcm(frame.data)];
         if (role === 'customer') for (const utterance of utterances) await sensing.onUtterance(ref, utterance);
-      }).catch((err: Error) => log.warn({ callId, err: err.message }, 'voice analysis could not start'));
+      }, tapFailed(callId, 'voice')).catch((err: Error) => log.warn({ callId, err: err.message }, 'voice analysis could not start'));
     });
-    bus.on('call.ended', ({ callId, sessionId }) => {
+    bus.on('call.ended', ({ callId, sessionId, at }) => {
       const sides = voices.get(callId);
       voices.delete(callId);
       if (!sides?.customer || !sides.agent) return;
-      // The two taps started at different moments: line their frames up on the wall clock.
-      const align = (side: { analyser: VoiceAnalyser; startedAt: number }, start: number) => [
-        ...new Array<boolean>(Math.max(0, Math.round((side.startedAt - start) / FRAME_MS))).fill(false),
-        ...side.analyser.speechFlags,
-      ];
-      const start = Math.min(sides.customer.startedAt, sides.agent.startedAt);
-      const stats = conversationStats(align(sides.customer, start), align(sides.agent, start));
+      // The statistics cover the call from its answer to its end on the wall clock: the taps start a
+      // moment after the answer, at different moments, and stop hearing anything when a side mutes.
+      const end = Date.parse(at);
+      const answeredAt = calls.record(callId)?.answeredAt;
+      const start = Math.min(answeredAt ? Date.parse(answeredAt) : Infinity, sides.customer.startedAt, sides.agent.startedAt);
+      const align = (side: { analyser: VoiceAnalyser; startedAt: number }) => {
+        side.analyser.advanceTo(end - side.startedAt);
+        return [...new Array<boolean>(Math.max(0, Math.round((side.startedAt - start) / FRAME_MS))).fill(false), ...side.analyser.speechFlags];
+      };
+      const stats = conversationStats(align(sides.customer), align(sides.agent));
       sensing.recordCallStats(callId, sessionId, stats).catch((err: Error) => log.error({ err: err.message }, 'could not keep call talk statistics'));
     });
 
@@ -253,7 +262,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
         sessionId,
       ),
       loadCoachingTexts(COACHING_FILE.pathname),
-      { unwrappedAfterMs: config.qaUnwrappedMinutes * 60_000 },
+      { unwrappedAfterMs: config.qaUnwrappedMinutes * 60_000, onScoreFailed: (sessionId, err) => log.error({ sessionId, err: err.message }, 'a session could not be scored') },
     );
 
     const health = { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() };
@@ -282,6 +291,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     });
     stopped.push(() => app.close());
     stopped.push(() => calls.closeAll());
+    const interrupted = await calls.repairInterrupted();
+    if (interrupted > 0) log.warn({ calls: interrupted }, 'calls left open by a crash or a failed write were closed as interrupted');
 
     const prune = (): void => {
       pruneRecordings(recordingsDir, config.recordingRetentionDays).then(

@@ -70,6 +70,8 @@ export class Calls {
   private readonly active = new Map<string, Active>();
   /** The end of a call, kept for a side that was away when it ended, to tell it when it comes back. */
   private readonly missedEnds = new Map<string, CallEvent>();
+  /** Kiosks whose request is being recorded: claimed before the first await, so a burst makes one request. */
+  private readonly requesting = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -186,9 +188,18 @@ export class Calls {
 
   /** A kiosk asks for an agent: it joins the queue its session was routed to. */
   async request(kioskId: string, lang: Language, sessionId: string | null): Promise<string> {
-    if ([...this.waiting.values()].some((w) => w.kioskId === kioskId) || this.callOf({ kind: 'kiosk', kioskId })) {
+    if (this.requesting.has(kioskId) || [...this.waiting.values()].some((w) => w.kioskId === kioskId) || this.callOf({ kind: 'kiosk', kioskId })) {
       throw new CallError('this kiosk is already waiting or in a call');
     }
+    this.requesting.add(kioskId);
+    try {
+      return await this.enqueue(kioskId, lang, sessionId);
+    } finally {
+      this.requesting.delete(kioskId);
+    }
+  }
+
+  private async enqueue(kioskId: string, lang: Language, sessionId: string | null): Promise<string> {
     const route = this.directory.route(kioskId, sessionId);
     const waiting: Waiting = { callId: randomUUID(), kioskId, sessionId, route, lang, requestedAt: new Date().toISOString(), lostTimer: null };
     const record: CallRecord = {
@@ -221,13 +232,16 @@ export class Calls {
     this.engine.remove(waiting.callId);
     if (waiting.lostTimer) clearTimeout(waiting.lostTimer);
     const at = new Date().toISOString();
-    await this.updateRecord(waiting.callId, (r) => {
+    const recorded = this.updateRecord(waiting.callId, (r) => {
       r.endedAt = at;
       r.endReason = reason;
     });
-    this.send({ kind: 'kiosk', kioskId }, { type: 'callEnded', callId: waiting.callId, reason });
-    this.bus.emit('call.ended', { callId: waiting.callId, sessionId: waiting.sessionId, reason, at });
-    this.announceQueue();
+    // The request is gone from the queue either way; a record that could not be closed is repaired at start.
+    await recorded.finally(() => {
+      this.send({ kind: 'kiosk', kioskId }, { type: 'callEnded', callId: waiting.callId, reason });
+      this.bus.emit('call.ended', { callId: waiting.callId, sessionId: waiting.sessionId, reason, at });
+      this.announceQueue();
+    });
   }
 
   /**
@@ -266,7 +280,7 @@ export class Calls {
   private async connect({ entry, agent, via }: Assignment): Promise<void> {
     const waiting = this.waiting.get(entry.id)!;
     const userId = agent.userId;
-    const media = await CallMedia.create(this.workers, this.options.rtc, () => void this.onMediaLost(waiting.callId));
+    const media = await CallMedia.create(this.workers, this.options.rtc, () => this.onMediaLost(waiting.callId));
     if (!this.waiting.has(entry.id)) {
       // The customer gave up while the media was being set up.
       media.close();
@@ -340,7 +354,7 @@ export class Calls {
     return this.mediaCall(party, async (call, role) => {
       const producer = await call.media.produce(role, transportId, kind, rtpParameters, paused);
       this.sendRole(call, otherRole(role), { type: 'newProducer', producerId: producer.id, kind, paused });
-      void call.recorder.addTrack(call.media.router, producer, role);
+      call.recorder.addTrack(call.media.router, producer, role).catch((err: Error) => this.log.warn({ callId: call.id, err: err.message }, 'a track could not be recorded'));
       this.bus.emit('call.producer', { callId: call.id, role, kind, producerId: producer.id, at: new Date().toISOString() });
       return producer.id;
     });
@@ -395,10 +409,17 @@ export class Calls {
     const stopping = call.recorder.finish();
     call.media.close();
     const endedAt = new Date().toISOString();
-    await this.updateRecord(call.id, (r) => {
-      r.endedAt = endedAt;
-      r.endReason = reason;
-    });
+    // The call is over whether or not its record can be written: both sides and the agent's presence must
+    // move on, and a record left open is closed at the next start (`repairInterrupted`).
+    let recordError: unknown = null;
+    try {
+      await this.updateRecord(call.id, (r) => {
+        r.endedAt = endedAt;
+        r.endReason = reason;
+      });
+    } catch (err) {
+      recordError = err;
+    }
     if (this.presence.get(call.agentId).state === 'busy') this.presence.set(call.agentId, 'wrap-up');
     for (const role of ['customer', 'agent'] as const) {
       const event: CallEvent = { type: 'callEnded', callId: call.id, reason };
@@ -408,16 +429,40 @@ export class Calls {
     this.bus.emit('call.ended', { callId: call.id, sessionId: call.sessionId, reason, at: endedAt });
     this.log.info({ callId: call.id, reason }, 'call ended');
     const recording = await stopping;
+    if (recordError) throw recordError;
     if (recording) await this.updateRecord(call.id, (r) => void (r.recording = recording));
   }
 
+  /**
+   * Calls a crash or a failed write left without an end: each is closed as `interrupted` at the last
+   * moment known of it, so KPIs and quality inspection see a finished call. Run once at start.
+   */
+  async repairInterrupted(): Promise<number> {
+    if (!this.store.read((d) => d.calls.some((c) => !c.endedAt))) return 0;
+    return this.store.update((d) => {
+      let repaired = 0;
+      for (const call of d.calls) {
+        if (call.endedAt) continue;
+        const lastSeen = [call.requestedAt, call.answeredAt, ...call.chat.map((m) => m.at)].filter((t): t is string => t !== null).sort().at(-1)!;
+        call.endedAt = lastSeen;
+        call.endReason = 'interrupted';
+        repaired += 1;
+      }
+      return repaired;
+    });
+  }
+
   /** The media of a call went with its worker: move it to another worker and have both peers rejoin. */
-  private async onMediaLost(callId: string): Promise<void> {
+  private onMediaLost(callId: string): void {
+    this.reestablish(callId).catch((err: Error) => this.log.error({ callId, err: err.message }, 'could not end a call whose media was lost'));
+  }
+
+  private async reestablish(callId: string): Promise<void> {
     const call = this.active.get(callId);
     if (!call) return;
     this.log.warn({ callId }, 'call media lost with its worker; re-establishing');
     try {
-      call.media = await CallMedia.create(this.workers, this.options.rtc, () => void this.onMediaLost(callId));
+      call.media = await CallMedia.create(this.workers, this.options.rtc, () => this.onMediaLost(callId));
     } catch (err) {
       this.log.error({ callId, err: (err as Error).message }, 'call media could not be re-established');
       await this.finish(call, 'media-failure');
@@ -468,7 +513,9 @@ export class Calls {
     const { call, role } = found;
     call.connected[role] = false;
     this.sendRole(call, otherRole(role), { type: 'peerConnection', connected: false, graceSeconds: this.options.reconnectSeconds });
-    call.lostTimers[role] ??= setTimeout(() => void this.finish(call, role === 'customer' ? 'customer-lost' : 'agent-lost'), grace);
+    call.lostTimers[role] ??= setTimeout(() => {
+      this.finish(call, role === 'customer' ? 'customer-lost' : 'agent-lost').catch((err: Error) => this.log.error({ callId: call.id, err: err.message }, 'could not end a call whose side did not come back'));
+    }, grace);
   }
 
   records(limit: number): CallRecord[] {

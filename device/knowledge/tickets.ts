@@ -33,12 +33,12 @@ export class KnowledgeTickets {
     private readonly options: TicketOptions,
     private readonly now: () => number = Date.now,
   ) {
-    bus.on('routing.wrapped-up', (e) => {
-      if (!e.resolved) void this.open({ question: e.question, intent: e.label, lang: e.lang as Language, origin: 'unresolved-call', sessionId: e.sessionId });
-    });
-    bus.on('routing.decided', (e) => {
-      if (e.kind === 'bot' && !e.answered) void this.open({ question: e.text, intent: e.label, lang: e.lang as Language, origin: 'unanswered-question', sessionId: e.sessionId });
-    });
+    bus.on('routing.wrapped-up', (e) =>
+      e.resolved ? undefined : this.open({ question: e.question, intent: e.label, lang: e.lang as Language, origin: 'unresolved-call', sessionId: e.sessionId }),
+    );
+    bus.on('routing.decided', (e) =>
+      e.kind === 'bot' && !e.answered ? this.open({ question: e.text, intent: e.label, lang: e.lang as Language, origin: 'unanswered-question', sessionId: e.sessionId }) : undefined,
+    );
   }
 
   private at(): string {

@@ -31,6 +31,8 @@ export async function tapProducer(
   producer: types.Producer,
   format: TapFormat,
   consume: (frame: TapFrame) => void | Promise<void>,
+  /** Told of each frame the consumer failed on, with the count so far, so the owner can log without flooding. */
+  onError: (err: Error, failures: number) => void = () => undefined,
 ): Promise<MediaTap> {
   if (format.kind !== producer.kind) throw new Error(`cannot tap ${producer.kind} as ${format.kind}`);
   const output =
@@ -42,6 +44,7 @@ export async function tapProducer(
   const started = Date.now();
   let delivered = 0;
   let dropped = 0;
+  let failures = 0;
   let busy = false;
   let partial: Buffer = Buffer.alloc(0);
 
@@ -54,7 +57,7 @@ export async function tapProducer(
     delivered += 1;
     Promise.resolve()
       .then(() => consume({ data, at: Date.now() - started }))
-      .catch(() => undefined)
+      .catch((err: Error) => onError(err, ++failures))
       .finally(() => {
         busy = false;
       });

@@ -30,6 +30,8 @@ const SETTLE_MS = 1500;
 export interface InspectionOptions {
   /** A call that ends without a wrap-up is scored this long after its end (the wrap-up would have rescored it). */
   unwrappedAfterMs: number;
+  /** Told of a session that could not be scored (a failed write): the next scoring pass of it may succeed. */
+  onScoreFailed: (sessionId: string, err: Error) => void;
 }
 
 /**
@@ -49,7 +51,7 @@ export class QualityInspection {
     const later = (sessionId: string, ms: number, onlyIfUnscored: boolean) =>
       setTimeout(() => {
         if (onlyIfUnscored && this.store.read((d) => d.qaScorecards.some((c) => c.sessionId === sessionId))) return;
-        this.score(sessionId).catch(() => undefined);
+        this.score(sessionId).catch((err: Error) => options.onScoreFailed(sessionId, err));
       }, ms).unref();
     bus.on('routing.wrapped-up', ({ sessionId }) => later(sessionId, SETTLE_MS, false));
     // Every session is inspected: one whose agent never wrapped up (or whose customer gave up waiting) too.

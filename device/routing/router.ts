@@ -88,17 +88,16 @@ export class Router {
     private readonly policy: PolicyOptions,
     private readonly answers: AnswerSource,
   ) {
-    bus.on('call.requested', ({ sessionId, at }) => void this.patch(sessionId, (s) => void (s.queuedAt ??= at)));
+    // The bus reports a patch that fails to be written (it logs it); the session keeps its other facts.
+    bus.on('call.requested', ({ sessionId, at }) => this.patch(sessionId, (s) => void (s.queuedAt ??= at)));
     bus.on('call.answered', ({ sessionId, at }) =>
-      void this.patch(sessionId, (s) => {
+      this.patch(sessionId, (s) => {
         s.agentAnsweredAt ??= at;
         s.firstResponseAt ??= at;
       }),
     );
-    bus.on('sense.alert', ({ alert }) => void this.patch(alert.sessionId, (s) => void (s.escalatedAt ??= alert.at)));
-    bus.on('call.ended', ({ sessionId, reason, at }) => {
-      if (reason === 'abandoned') void this.patch(sessionId, (s) => void (s.abandonedAt ??= at));
-    });
+    bus.on('sense.alert', ({ alert }) => this.patch(alert.sessionId, (s) => void (s.escalatedAt ??= alert.at)));
+    bus.on('call.ended', ({ sessionId, reason, at }) => (reason === 'abandoned' ? this.patch(sessionId, (s) => void (s.abandonedAt ??= at)) : undefined));
   }
 
   private async patch(sessionId: string | null, change: (session: ServiceSessionRecord) => void): Promise<void> {

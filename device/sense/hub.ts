@@ -50,10 +50,8 @@ export class EmotionSensing {
     private readonly analysisEnabled: (kioskId: string) => boolean,
     private readonly now: () => number = Date.now,
   ) {
-    bus.on('routing.decided', (e) => void this.onText({ sessionId: e.sessionId, callId: null, kioskId: e.kioskId }, e.text));
-    bus.on('call.chat', (e) => {
-      if (e.from === 'customer' && e.sessionId) void this.onText({ sessionId: e.sessionId, callId: e.callId, kioskId: e.kioskId }, e.text);
-    });
+    bus.on('routing.decided', (e) => this.onText({ sessionId: e.sessionId, callId: null, kioskId: e.kioskId }, e.text));
+    bus.on('call.chat', (e) => (e.from === 'customer' && e.sessionId ? this.onText({ sessionId: e.sessionId, callId: e.callId, kioskId: e.kioskId }, e.text) : undefined));
     bus.on('call.ended', (e) => {
       if (!e.sessionId) return;
       this.fusions.delete(e.sessionId);

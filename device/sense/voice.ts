@@ -100,6 +100,20 @@ export class VoiceAnalyser {
     return done;
   }
 
+  /**
+   * Moves the stream's clock to `atMs` with silence where no audio came: a paused microphone sends
+   * nothing, and a busy analyser drops frames. The flags then stay on the wall clock of the call, so
+   * talk and silence add up to its length; an utterance open across the gap ends where the audio did.
+   */
+  advanceTo(atMs: number): Utterance[] {
+    const missing = Math.floor(atMs / FRAME_MS) - this.speechFlags.length;
+    if (missing <= 0) return [];
+    this.pending.length = 0;
+    const closed = this.current.length > 0 ? this.close() : null;
+    for (let i = 0; i < missing; i++) this.speechFlags.push(false);
+    return closed ? [closed] : [];
+  }
+
   /** Ends the stream: an utterance still open is closed. */
   flush(): Utterance[] {
     const utterance = this.close();

@@ -44,7 +44,7 @@ export const inquirySchema = z.object({
   createdAt: z.string(),
 });
 
-export const END_REASONS = ['customer-ended', 'agent-ended', 'customer-lost', 'agent-lost', 'abandoned', 'media-failure', 'shutdown'] as const;
+export const END_REASONS = ['customer-ended', 'agent-ended', 'customer-lost', 'agent-lost', 'abandoned', 'media-failure', 'shutdown', 'interrupted'] as const;
 
 export const chatMessageSchema = z.object({ from: z.enum(['customer', 'agent']), text: z.string(), at: z.string() });
 

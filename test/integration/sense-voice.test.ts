@@ -75,4 +75,27 @@ describe('voice agitation', () => {
     expect(stats.overlaps).toBe(1);
     expect(stats.silenceMs).toBeGreaterThan(0);
   });
+
+  it('counts time without audio (a muted side, frames dropped while busy) as silence on the call clock', () => {
+    const voice = new VoiceAnalyser();
+    const speech = calm[0]!;
+    const speechMs = (speech.length / 2 / 16000) * 1000;
+    // Half the sentence, then nothing arrives for 3 s, then the rest: the open utterance ends at the gap.
+    const half = Math.floor(speech.length / 4) * 2;
+    const before = voice.pushPcm(speech.subarray(0, half));
+    const atGap = voice.advanceTo((half / 2 / 16000) * 1000 + 3000);
+    expect(before).toHaveLength(0);
+    expect(atGap).toHaveLength(1);
+    expect(atGap[0]!.endMs).toBeLessThanOrEqual((half / 2 / 16000) * 1000 + 20);
+    voice.pushPcm(speech.subarray(half));
+    voice.advanceTo(speechMs + 3000 + 5000);
+    // The flags cover the whole wall-clock span, and the silence holds the gap and the quiet end.
+    expect(voice.speechFlags.length * 20).toBeGreaterThanOrEqual(speechMs + 8000 - 20);
+    const stats = conversationStats(voice.speechFlags, []);
+    expect(stats.silenceMs).toBeGreaterThan(7500);
+    // Advancing to a time already covered adds nothing.
+    const length = voice.speechFlags.length;
+    expect(voice.advanceTo(1000)).toEqual([]);
+    expect(voice.speechFlags).toHaveLength(length);
+  });
 });
