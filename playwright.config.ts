@@ -11,7 +11,10 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   forbidOnly: true,
-  timeout: 30_000,
+  // Upper bounds, not waits: every step waits for its condition, and a loaded or half-as-fast machine
+  // takes longer to decode video and to round-trip signalling.
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
   reporter: [['list']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,

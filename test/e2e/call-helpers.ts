@@ -4,11 +4,28 @@ export async function framesDecoded(page: Page): Promise<number> {
   return Number(await page.getByTestId('quality').getAttribute('data-frames-decoded'));
 }
 
-/** Video frames arrive and keep arriving: the decoded count is above zero and grows. */
+/** The receive transport the page's figures are of; a rejoin replaces it. */
+export async function receiveTransport(page: Page): Promise<string> {
+  return (await page.getByTestId('quality').getAttribute('data-transport')) ?? '';
+}
+
+/**
+ * Video frames arrive and keep arriving: the call's decoded count is above zero and grows by more than
+ * a few frames, on one receive transport (a rejoin in between starts the count over on the new one).
+ */
 export async function expectFramesFlowing(page: Page): Promise<void> {
-  await expect.poll(() => framesDecoded(page), { timeout: 20_000 }).toBeGreaterThan(0);
-  const before = await framesDecoded(page);
-  await expect.poll(() => framesDecoded(page), { timeout: 15_000 }).toBeGreaterThan(before + 5);
+  await expect.poll(() => framesDecoded(page), { timeout: 30_000 }).toBeGreaterThan(0);
+  let base = { transport: await receiveTransport(page), frames: await framesDecoded(page) };
+  await expect
+    .poll(
+      async () => {
+        const now = { transport: await receiveTransport(page), frames: await framesDecoded(page) };
+        if (now.transport !== base.transport) base = now;
+        return now.transport !== '' && now.frames > base.frames + 5;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
 }
 
 /** A kiosk browser already registered with `token`, in `lang`, at `url` (the appliance, or a link to it). */

@@ -4,7 +4,7 @@ import { asAdmin, createAgent, createKiosk } from './admin-api.js';
 import { expectFramesFlowing, openAvailableAgent, openKiosk } from './call-helpers.js';
 
 test('a kiosk customer and an agent hold a video call through the appliance, chat, mute and end it', async ({ browser, request }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   const token = await createKiosk(request, 'Video kiosk');
   await createAgent(request, 'video.agent', 'video agent password', 'Lin Wei');
 
@@ -72,6 +72,29 @@ test('a kiosk customer and an agent hold a video call through the appliance, cha
   expect(talk.stats.customerTalkMs).toBeGreaterThan(1000);
   expect(talk.stats.agentTalkMs).toBeGreaterThan(1000);
   expect(talk.stats.customerTalkMs + talk.stats.agentTalkMs - talk.stats.overlapMs + talk.stats.silenceMs).toBeGreaterThan(callSeconds * 500);
+  await kioskContext.close();
+  await agentContext.close();
+});
+
+test('a mute pressed the moment the call starts still reaches the other side', async ({ browser, request }) => {
+  test.setTimeout(180_000);
+  const token = await createKiosk(request, 'Early mute kiosk');
+  await createAgent(request, 'early.agent', 'early agent password', 'Kao Min');
+  const { context: kioskContext, page: kiosk } = await openKiosk(browser, token);
+  const { context: agentContext, page: agent } = await openAvailableAgent(browser, 'early.agent', 'early agent password');
+  await expect(agent.getByText('No customers waiting in your skill groups.')).toBeVisible();
+  await kiosk.getByRole('button', { name: /Talk to an agent/ }).click();
+
+  // Pressed while both sides are still setting up their media: the pause must win over the producer's
+  // first announced state, however the two cross on the way.
+  await agent.getByRole('button', { name: 'Mute' }).click();
+  await expect(kiosk.getByText('Agent muted')).toBeVisible({ timeout: 20_000 });
+  await expectFramesFlowing(kiosk);
+  await expect(kiosk.getByText('Agent muted')).toBeVisible();
+  await agent.getByRole('button', { name: 'Unmute' }).click();
+  await expect(kiosk.getByText('Agent muted')).toHaveCount(0);
+  await agent.getByRole('button', { name: 'End call' }).click();
+  await expect(kiosk.getByTestId('call-ended')).toBeVisible();
   await kioskContext.close();
   await agentContext.close();
 });

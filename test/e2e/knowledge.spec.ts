@@ -10,7 +10,7 @@ async function ask(kiosk: Page, question: string): Promise<void> {
 const titleOf = async (page: Page, rank: number) => ((await page.getByTestId('recommendation').nth(rank).locator('h3').textContent()) ?? '').replace(/^\s*\d+\s*/, '').trim();
 
 test('an agent in a call sees three solutions, marks one as resolving, and it ranks first for the next customer', async ({ browser, request }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   await createAgent(request, 'cards.agent', 'cards agent password', 'Tsai Ming', ['cards', 'vip']);
   const agent = await openAgent(browser, 'cards.agent', 'cards agent password');
   const first = await openKiosk(browser, await createKiosk(request, 'Card kiosk 1'));

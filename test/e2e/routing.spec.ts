@@ -30,7 +30,7 @@ test('a customer asks about a parcel in Traditional Chinese: the bot answers and
 });
 
 test('a customer who identifies with a VIP card reaches an agent before customers who waited longer', async ({ browser, request }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   const admin = await asAdmin(request);
   expect((await admin.post('/api/admin/customers', { data: { name: 'Lin Mei-hua', tier: 'vip', cardNumber: '5500 0000 0000 0004' } })).status()).toBe(201);
   await createAgent(request, 'vip.agent', 'vip agent password', 'Huang Jun', ['general', 'vip']);

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { createKiosk, openAdminPage } from './admin-api.js';
 
 test('the Sync tab shows the link to the embedded hub, and a kiosk question reaches the hub as a stored record', async ({ browser, request }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(180_000);
   // The appliance names itself in its health report; the hub must list it under that id.
   const deviceId = ((await (await request.get('/healthz')).json()) as { device: string }).device;
   expect(deviceId).toMatch(/^[a-z0-9][a-z0-9-]*$/);

@@ -121,7 +121,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     call: {
       mute: '靜音', unmute: '取消靜音', cameraOff: '關閉鏡頭', cameraOn: '開啟鏡頭', end: '結束通話',
       chatPlaceholder: '輸入訊息…', send: '送出', chatTitle: '文字訊息', you: '您',
-      peerMuted: '專員已靜音', peerCameraOff: '專員已關閉鏡頭', peerReconnecting: '專員連線中斷，正在等候重新連線…', selfReconnecting: '連線中斷，正在重新連線，請稍候…',
+      peerMuted: '專員已靜音', peerCameraOff: '專員已關閉鏡頭', peerReconnecting: '專員連線中斷，正在等候重新連線…', selfReconnecting: '連線中斷，正在重新連線，請稍候…', problem: '視訊通話發生問題，請再試一次或請現場人員協助。',
       quality: { good: '連線良好', fair: '連線普通', poor: '連線不佳', unknown: '連線中' },
     },
     ended: {
@@ -193,7 +193,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     call: {
       mute: '静音', unmute: '取消静音', cameraOff: '关闭摄像头', cameraOn: '开启摄像头', end: '结束通话',
       chatPlaceholder: '输入消息…', send: '发送', chatTitle: '文字消息', you: '您',
-      peerMuted: '专员已静音', peerCameraOff: '专员已关闭摄像头', peerReconnecting: '专员连接中断，正在等待重新连接…', selfReconnecting: '连接中断，正在重新连接，请稍候…',
+      peerMuted: '专员已静音', peerCameraOff: '专员已关闭摄像头', peerReconnecting: '专员连接中断，正在等待重新连接…', selfReconnecting: '连接中断，正在重新连接，请稍候…', problem: '视频通话出现问题，请再试一次或请现场人员协助。',
       quality: { good: '连接良好', fair: '连接一般', poor: '连接较差', unknown: '连接中' },
     },
     ended: {
@@ -265,7 +265,7 @@ export const KIOSK_TEXTS: Record<KioskLanguage, KioskTexts> = {
     call: {
       mute: 'Mute', unmute: 'Unmute', cameraOff: 'Camera off', cameraOn: 'Camera on', end: 'End call',
       chatPlaceholder: 'Type a message…', send: 'Send', chatTitle: 'Messages', you: 'You',
-      peerMuted: 'Agent muted', peerCameraOff: 'Agent camera off', peerReconnecting: 'The agent lost the connection; waiting for them to come back…', selfReconnecting: 'Connection lost; reconnecting, please wait…',
+      peerMuted: 'Agent muted', peerCameraOff: 'Agent camera off', peerReconnecting: 'The agent lost the connection; waiting for them to come back…', selfReconnecting: 'Connection lost; reconnecting, please wait…', problem: 'Something went wrong with the video call. Please try again or ask a member of staff.',
       quality: { good: 'Good connection', fair: 'Fair connection', poor: 'Poor connection', unknown: 'Connecting' },
     },
     ended: {

@@ -13,6 +13,8 @@ export interface Quality {
   lossPct: number;
   fps: number;
   framesDecoded: number;
+  /** The receive transport the figures are of: a rejoin starts a new one, and its counters from zero. */
+  transportId: string | null;
 }
 
 interface CallStarted {
@@ -46,7 +48,7 @@ export class CallSession {
   remoteCamOn = $state(true);
   peerConnected = $state(true);
   chat = $state<ChatLine[]>([]);
-  quality = $state<Quality>({ level: 'unknown', rttMs: null, lossPct: 0, fps: 0, framesDecoded: 0 });
+  quality = $state<Quality>({ level: 'unknown', rttMs: null, lossPct: 0, fps: 0, framesDecoded: 0, transportId: null });
   mediaError = $state('');
 
   private sendTransport: types.Transport | null = null;
@@ -54,8 +56,15 @@ export class CallSession {
   private device: Device | null = null;
   private readonly producers = new Map<'audio' | 'video', types.Producer>();
   private readonly consumers = new Map<string, types.Consumer>();
+  /**
+   * The other side's latest mute state per producer, from every event that told it. A pause can arrive
+   * while that producer is still being consumed; what the consume started from must not undo it.
+   */
+  private readonly remotePaused = new Map<string, boolean>();
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private lastFrames = { frames: 0, at: 0 };
+  private readonly decodedSeen = new Map<string, number>();
+  private decodedTotal = 0;
   private joining: Promise<void> = Promise.resolve();
   private graceSeconds = 30;
   private giveUpTimer: ReturnType<typeof setTimeout> | null = null;
@@ -71,14 +80,15 @@ export class CallSession {
         });
         return true;
       case 'newProducer':
-        this.joining = this.joining.then(() => this.consume(event.producerId as string, event.paused as boolean, event.kind as 'audio' | 'video'));
+        this.remotePaused.set(event.producerId as string, event.paused as boolean);
+        this.joining = this.joining.then(() => this.consume(event.producerId as string, event.kind as 'audio' | 'video'));
         return true;
       case 'consumerClosed':
         this.dropConsumer(event.consumerId as string);
         return true;
       case 'producerPaused':
-        if (event.kind === 'audio') this.remoteMicOn = !event.paused;
-        else this.remoteCamOn = !event.paused;
+        this.remotePaused.set(event.producerId as string, event.paused as boolean);
+        this.showRemotePaused(event.kind as 'audio' | 'video', event.paused as boolean);
         return true;
       case 'peerConnection':
         this.peerConnected = event.connected as boolean;
@@ -112,7 +122,10 @@ export class CallSession {
       this.producers.set(kind, producer);
       if ((kind === 'audio' && !this.micOn) || (kind === 'video' && !this.camOn)) await this.setPaused(kind, true);
     }
-    for (const p of started.producers) await this.consume(p.producerId, p.paused, p.kind);
+    for (const p of started.producers) {
+      this.remotePaused.set(p.producerId, p.paused);
+      await this.consume(p.producerId, p.kind);
+    }
     this.startStats();
   }
 
@@ -152,7 +165,12 @@ export class CallSession {
     }
   }
 
-  private async consume(producerId: string, paused: boolean, kind: 'audio' | 'video'): Promise<void> {
+  private showRemotePaused(kind: 'audio' | 'video', paused: boolean): void {
+    if (kind === 'audio') this.remoteMicOn = !paused;
+    else this.remoteCamOn = !paused;
+  }
+
+  private async consume(producerId: string, kind: 'audio' | 'video'): Promise<void> {
     if (!this.recvTransport || !this.device) return;
     const info = await this.signalling.request<{ id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters }>('consume', {
       transportId: this.recvTransport.id,
@@ -164,8 +182,7 @@ export class CallSession {
     const stream = new MediaStream(this.remoteStream.getTracks().filter((t) => t.kind !== consumer.kind));
     stream.addTrack(consumer.track);
     this.remoteStream = stream;
-    if (kind === 'audio') this.remoteMicOn = !paused;
-    else this.remoteCamOn = !paused;
+    this.showRemotePaused(kind, this.remotePaused.get(producerId) ?? false);
     await this.signalling.request('resumeConsumer', { consumerId: consumer.id });
   }
 
@@ -213,8 +230,23 @@ export class CallSession {
     await this.signalling.request('chat', { text });
   }
 
+  /**
+   * Ends the call. A press of End call while the link to the appliance is down (or drops on the way)
+   * is sent again when it is back, for as long as the appliance holds the call; otherwise the call
+   * would run on there until its grace ran out and be recorded as lost instead of ended.
+   */
   async end(): Promise<void> {
-    await this.signalling.request('endCall');
+    const deadline = Date.now() + this.graceSeconds * 1000;
+    for (;;) {
+      try {
+        await this.signalling.request('endCall');
+        return;
+      } catch (err) {
+        const lostLink = !this.signalling.connected || /connection lost|timed out/.test((err as Error).message);
+        if (!lostLink || Date.now() >= deadline) throw err;
+        await this.signalling.whenConnected(deadline - Date.now());
+      }
+    }
   }
 
   private startStats(): void {
@@ -226,24 +258,34 @@ export class CallSession {
     const transport = this.recvTransport;
     if (!transport || transport.closed) return;
     const report = await transport.getStats();
-    let framesDecoded = 0;
     let received = 0;
     let lost = 0;
     let rttMs: number | null = null;
     report.forEach((s: Record<string, unknown>) => {
       if (s.type === 'inbound-rtp') {
-        if (s.kind === 'video') framesDecoded += Number(s.framesDecoded ?? 0);
+        if (s.kind === 'video') this.countDecoded(`${transport.id}:${String(s.id)}`, Number(s.framesDecoded ?? 0));
         received += Number(s.packetsReceived ?? 0);
         lost += Math.max(0, Number(s.packetsLost ?? 0));
       }
       if (s.type === 'candidate-pair' && s.nominated && typeof s.currentRoundTripTime === 'number') rttMs = Math.round(s.currentRoundTripTime * 1000);
     });
     const now = performance.now();
+    const framesDecoded = this.decodedTotal;
     const fps = this.lastFrames.at ? Math.max(0, ((framesDecoded - this.lastFrames.frames) * 1000) / (now - this.lastFrames.at)) : 0;
     this.lastFrames = { frames: framesDecoded, at: now };
     const lossPct = received + lost > 0 ? (lost / (received + lost)) * 100 : 0;
     const level = received === 0 ? 'unknown' : lossPct > 8 || (rttMs ?? 0) > 400 ? 'poor' : lossPct > 2 || (rttMs ?? 0) > 150 ? 'fair' : 'good';
-    this.quality = { level, rttMs, lossPct: Math.round(lossPct * 10) / 10, fps: Math.round(fps), framesDecoded };
+    this.quality = { level, rttMs, lossPct: Math.round(lossPct * 10) / 10, fps: Math.round(fps), framesDecoded, transportId: transport.id };
+  }
+
+  /**
+   * Frames decoded in this call so far. Each consumer's counter starts from zero, and a rejoin or the
+   * other side's new producer replaces consumers, so the call's figure adds up what each one decoded.
+   */
+  private countDecoded(statKey: string, frames: number): void {
+    const seen = this.decodedSeen.get(statKey) ?? 0;
+    if (frames > seen) this.decodedTotal += frames - seen;
+    this.decodedSeen.set(statKey, frames);
   }
 
   private teardownTransports(): void {
@@ -255,7 +297,6 @@ export class CallSession {
     this.sendTransport = null;
     this.recvTransport = null;
     this.remoteStream = new MediaStream();
-    this.lastFrames = { frames: 0, at: 0 };
   }
 
   /** Everything stops: the call is over. */

@@ -19,6 +19,7 @@ export class SignallingClient {
   private readonly pending = new Map<number, Pending>();
   private closedByUs = false;
   private attempt = 0;
+  private readonly waitingForConnection: (() => void)[] = [];
   connected = false;
 
   constructor(
@@ -41,6 +42,7 @@ export class SignallingClient {
         this.attempt = 0;
         this.connected = true;
         this.onConnection(true);
+        for (const resume of this.waitingForConnection.splice(0)) resume();
         return;
       }
       if (frame.reqId !== undefined && this.pending.has(frame.reqId)) {
@@ -82,6 +84,22 @@ export class SignallingClient {
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(reqId, { resolve: resolve as (data: unknown) => void, reject, timer });
       socket.send(JSON.stringify({ type, reqId, ...payload }));
+    });
+  }
+
+  /** Resolves when the socket is (back) up and authenticated; rejects after `timeoutMs`. */
+  whenConnected(timeoutMs: number): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const resume = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waitingForConnection.splice(this.waitingForConnection.indexOf(resume), 1);
+        reject(new Error('not connected'));
+      }, timeoutMs);
+      this.waitingForConnection.push(resume);
     });
   }
 
