@@ -51,8 +51,13 @@ const states: State[] = await Promise.all(
     const state: State = { spec, receiver, seq: 0, timestamp: 0, frames: 0, sent: new Map(), received: new Set() };
     receiver.on('message', (packet) => {
       const arrived = now();
+      // RTCP shares the port (rtcp-mux): its packet types 200-207 read as RTP payload types 72-79.
+      if (packet.length < 12 || ((packet[1]! & 0x7f) >= 72 && (packet[1]! & 0x7f) <= 79)) return;
       let offset = 12 + (packet[0]! & 0x0f) * 4;
-      if (packet[0]! & 0x10) offset += 4 + packet.readUInt16BE(offset + 2) * 4;
+      if (packet[0]! & 0x10) {
+        if (packet.length < offset + 4) return;
+        offset += 4 + packet.readUInt16BE(offset + 2) * 4;
+      }
       if (spec.kind === 'video') offset += vp8PrefixLength(packet, offset);
       if (packet.length < offset + 12) return;
       const number = packet.readUInt32BE(offset);

@@ -76,12 +76,32 @@ for (let call = 0; call < calls; call++) {
 
 const load = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'rtp-load.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
 const loadLines = createInterface({ input: load.stdout! });
-const waiting: ((line: string) => void)[] = [];
-loadLines.on('line', (line) => waiting.shift()?.(line));
-const nextLine = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
+const waiting: { resolve: (line: string) => void; reject: (err: Error) => void }[] = [];
+loadLines.on('line', (line) => waiting.shift()?.resolve(line));
+// A load process that dies or stalls must end the benchmark with an error, never leave it waiting.
+let loadGone: Error | null = null;
+load.on('exit', (code, signal) => {
+  loadGone = new Error(`the load process ended early (code ${code}, signal ${signal})`);
+  for (const w of waiting.splice(0)) w.reject(loadGone);
+});
+const nextLine = (timeoutMs: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    if (loadGone) return reject(loadGone);
+    const timer = setTimeout(() => reject(new Error(`the load process said nothing for ${timeoutMs / 1000} s`)), timeoutMs);
+    waiting.push({
+      resolve: (line) => (clearTimeout(timer), resolve(line)),
+      reject: (err) => (clearTimeout(timer), reject(err)),
+    });
+  });
+const fail = async (err: Error): Promise<never> => {
+  say(`failed: ${err.message}`);
+  load.kill('SIGKILL');
+  await workers.close();
+  process.exit(1);
+};
 
 load.stdin!.write(JSON.stringify(streams.map(({ id, kind, ssrc, payloadType, sendPort }) => ({ id, kind, ssrc, payloadType, sendPort }))) + '\n');
-const receivePorts = JSON.parse(await nextLine()) as Record<string, number>;
+const receivePorts = JSON.parse(await nextLine(60_000).catch(fail)) as Record<string, number>;
 // Each stream is received by the other side of its call through its own consumer.
 for (const stream of streams) {
   const egress = await stream.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
@@ -94,7 +114,7 @@ const cpuBefore = pids.map(cpuSeconds);
 const wallBefore = performance.now();
 load.stdin!.write(`${seconds}\n`);
 type Counts = { sent: number; received: number };
-const result = JSON.parse(await nextLine()) as { audio: Counts; video: Counts; p50: number | null; p99: number | null };
+const result = JSON.parse(await nextLine((seconds + 60) * 1000).catch(fail)) as { audio: Counts; video: Counts; p50: number | null; p99: number | null };
 const wall = (performance.now() - wallBefore) / 1000;
 const cpu = pids.map(cpuSeconds).reduce((sum, value, i) => sum + value - cpuBefore[i]!, 0);
 await workers.close();
