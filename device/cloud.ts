@@ -26,7 +26,8 @@ async function localFleetKeys(dir: string): Promise<string> {
   try {
     return await readFile(publicFile, 'utf8');
   } catch {
-    await mkdir(dir, { recursive: true });
+    // The folder holds the fleet's private key and the hub's token: for the appliance's user only.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const keys = generateFleetKeys();
     await writeFile(path.join(dir, 'fleet-private.pem'), keys.privateKey, { mode: 0o600, flag: 'wx' });
     await writeFile(publicFile, keys.publicKey, { flag: 'wx' });

@@ -1,4 +1,7 @@
 import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { BoundedQueue, QueueFullError } from './bounded-queue.js';
+import { AccountError } from './errors.js';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> =>
   new Promise((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
@@ -6,19 +9,68 @@ const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptO
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 
-/** scrypt$N$r$p$salt$key, all needed to verify later even if the defaults change. */
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await scrypt(password, salt, KEY_LENGTH, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+/**
+ * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), the same
+ * threads every file read and write of the store needs: a burst of logins that took them all stalled
+ * every store write for seconds. At most this many hashes run at once, leaving at least two threads to
+ * file I/O and a core to the event loop.
+ */
+function scryptConcurrency(): number {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return Math.max(1, Math.min(pool - 2, availableParallelism() - 1));
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+/**
+ * Hashes waiting their turn beyond those running. Big enough for a whole branch's staff (or the
+ * simulator's 100 agents) logging in at once; a burst beyond it is refused at once instead of growing
+ * a line whose last member would wait for minutes.
+ */
+export const MAX_WAITING_HASHES = 128;
+
+const hashes = new BoundedQueue(scryptConcurrency(), MAX_WAITING_HASHES);
+
+async function inTurn<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await hashes.run(task);
+  } catch (err) {
+    if (err instanceof QueueFullError) throw new AccountError(429, 'too many logins at once; try again in a moment', 1);
+    throw err;
+  }
+}
+
+/** scrypt$N$r$p$salt$key, all needed to verify later even if the defaults change. */
+export async function hashPassword(password: string): Promise<string> {
+  return inTurn(async () => {
+    const salt = randomBytes(16);
+    const key = await scrypt(password, salt, KEY_LENGTH, SCRYPT);
+    return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  });
+}
+
+async function matches(password: string, stored: string): Promise<boolean> {
   const [kind, n, r, p, salt, key] = stored.split('$');
   if (kind !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64url');
   const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
   return timingSafeEqual(actual, expected);
+}
+
+/**
+ * Verifies a password when its turn in the hash queue comes. `before` runs at that moment, just ahead of
+ * scrypt: it may refuse the attempt by throwing (so a rate limit charged there counts every attempt that
+ * is checked, however many arrive at once) and returns the stored hash, read then rather than when the
+ * request arrived. `after` runs with the verdict before the turn passes on, so what it gives back is back
+ * before the next attempt is charged.
+ */
+export async function verifyPasswordInTurn(
+  password: string,
+  steps: { before: () => Promise<string>; after: (valid: boolean) => Promise<void> },
+): Promise<boolean> {
+  return inTurn(async () => {
+    const valid = await matches(password, await steps.before());
+    await steps.after(valid);
+    return valid;
+  });
 }
 
 /** A hash to verify against when the account does not exist, so both cases cost the same time. */

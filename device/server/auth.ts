@@ -24,11 +24,16 @@ export function sessionToken(request: FastifyRequest): string | null {
   return token && token.length <= 512 ? token : null;
 }
 
+/** The staff user whose session cookie came with the request, for routes that also answer anonymous callers. */
+export function optionalUser(accounts: Accounts, request: FastifyRequest): PublicUser | null {
+  const token = sessionToken(request);
+  return token ? accounts.sessionUser(token) : null;
+}
+
 /** A preHandler that lets through only staff sessions with one of the roles. */
 export function requireUser(accounts: Accounts, roles: readonly Role[]) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const token = sessionToken(request);
-    const user = token ? accounts.sessionUser(token) : null;
+    const user = optionalUser(accounts, request);
     if (!user) throw new HttpError(401, 'log in first');
     if (!roles.includes(user.role)) throw new HttpError(403, `this needs the role ${roles.join(' or ')}`);
     request.user = user;

@@ -9,6 +9,8 @@ import type { Customers, Presence, Router } from '../routing/index.js';
 import type { EmotionSensing } from '../sense/index.js';
 import type { QualityInspection } from '../qa/index.js';
 import { installErrorHandler } from './errors.js';
+import { SESSION_COOKIE } from './auth.js';
+import { installSecurity } from './security.js';
 import type { CloudSync } from '../cloud.js';
 import { adminRoutes } from './routes/admin.js';
 import { syncRoutes } from './routes/sync.js';
@@ -64,7 +66,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandler(app);
-  healthRoutes(app, deps.deviceId, deps.health);
+  installSecurity(app, { webDir: deps.webDir, sessionCookie: SESSION_COOKIE });
+  healthRoutes(app, deps.deviceId, deps.health, deps.accounts);
   authRoutes(app, deps.accounts, deps.cookieSecure);
   adminRoutes(app, deps.accounts);
   agentRoutes(app, deps.accounts, deps.presence);
@@ -76,7 +79,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   qaRoutes(app, deps.accounts, deps.quality);
   syncRoutes(app, deps.accounts, deps.cloud);
   metricsRoutes(app, deps.accounts, deps.metrics, deps.baseline);
-  new Signalling(deps.accounts, deps.calls, deps.bus).register(app);
+  new Signalling(deps.accounts, deps.calls, deps.bus, deps.log).register(app);
   await webRoutes(app, deps.webDir);
   return app;
 }

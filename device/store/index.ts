@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import { lockStoreFile } from './lock.js';
+import { PrivateJsonFile } from './private-file.js';
 import { latestVersion, MIGRATIONS, type Migration } from './migrations.js';
 import { storeDataSchema, type StoreData } from './schema.js';
 
@@ -50,9 +50,10 @@ export class StoreError extends Error {
 }
 
 /**
- * The appliance's one lowdb database. lowdb's JSONFile writes through steno (temp file + rename), so a
- * kill -9 leaves either the previous or the new complete file. A write is acknowledged when `update`
- * resolves, which is after the file holding it has been renamed into place.
+ * The appliance's one lowdb database, in a file only the appliance's user may read (0600). Each write
+ * goes to a temp file that is fsynced and renamed into place (`PrivateJsonFile`), so a kill -9 leaves
+ * either the previous or the new complete file. A write is acknowledged when `update` resolves, which is
+ * after the file holding it has been renamed into place and the rename synced.
  */
 export class Store {
   private lastError: Error | null = null;
@@ -82,7 +83,7 @@ export class Store {
   }
 
   private static async load(file: string, migrations: Migration[], unlock: () => void): Promise<Store> {
-    const db = new Low<StoreData>(new JSONFile<StoreData>(file), emptyData());
+    const db = new Low<StoreData>(new PrivateJsonFile<StoreData>(file), emptyData());
     try {
       await db.read();
     } catch (err) {

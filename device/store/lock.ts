@@ -19,7 +19,7 @@ export function lockStoreFile(file: string): () => void {
   const mine = String(process.pid);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      writeFileSync(lockPath, mine, { flag: 'wx' });
+      writeFileSync(lockPath, mine, { flag: 'wx', mode: 0o600 });
       return () => {
         try {
           if (readFileSync(lockPath, 'utf8') === mine) unlinkSync(lockPath);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BusEvents } from '../../device/bus.js';
 import { startTestAppliance, TestClient, type TestAppliance } from '../helpers/appliance.js';
 
 let appliance: TestAppliance;
@@ -170,6 +171,123 @@ describe('roles', () => {
 
     expect((await adminClient.request('DELETE', `/api/admin/kiosks/${kioskId}`)).status).toBe(204);
     expect((await kiosk.request('GET', '/api/kiosk/me', undefined, bearer)).status).toBe(401);
+  });
+});
+
+type Revoked = BusEvents['account.sessions.revoked'];
+
+/** Every `account.sessions.revoked` event from now on. */
+function revocations(): Revoked[] {
+  const seen: Revoked[] = [];
+  appliance.bus.on('account.sessions.revoked', (e) => void seen.push(e));
+  return seen;
+}
+
+async function agentSession(username: string, address: string): Promise<{ client: TestClient; id: string }> {
+  await createAgent(username);
+  const client = new TestClient(appliance, address);
+  expect((await client.login(username, 'correct horse battery')).status).toBe(200);
+  return { client, id: appliance.accounts.findByUsername(username)!.id };
+}
+
+/** The session id inside the cookie's token: bs_<id>.<secret>. */
+const sessionIdOf = (client: TestClient): string => /^bl_session=bs_([^.]+)\./.exec(client.cookie!)![1]!;
+
+describe('sessions and their end', () => {
+  it('tells who a session token belongs to, which session it is and when it ends', async () => {
+    const { client, id } = await agentSession('session.info', '198.51.100.90');
+    const token = client.cookie!.slice('bl_session='.length);
+    const session = appliance.accounts.session(token);
+    expect(session).toMatchObject({ user: { id, username: 'session.info' }, sessionId: sessionIdOf(client) });
+    expect(session!.user).not.toHaveProperty('passwordHash');
+    expect(Date.parse(session!.expiresAt)).toBeGreaterThan(Date.now());
+    expect(appliance.accounts.sessionUser(token)).toEqual(session!.user);
+    expect(appliance.accounts.session(token.replace(/\.[A-Za-z0-9_-]+$/, '.CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC'))).toBeNull();
+    expect(appliance.accounts.session('not a token')).toBeNull();
+    await client.request('POST', '/api/auth/logout');
+    expect(appliance.accounts.session(token)).toBeNull();
+  });
+
+  it('announces the end of one session on logout, and of all of them on a password reset or removal', async () => {
+    const events = revocations();
+    const adminClient = await admin();
+    const { client, id } = await agentSession('ends.sessions', '198.51.100.91');
+    const sessionId = sessionIdOf(client);
+    expect((await client.request('POST', '/api/auth/logout')).status).toBe(204);
+    expect(events.filter((e) => e.userId === id)).toEqual([{ userId: id, sessionId, reason: 'logout', at: expect.any(String) }]);
+
+    expect((await adminClient.request('POST', `/api/admin/users/${id}/password`)).status).toBe(200);
+    expect(events.filter((e) => e.userId === id).at(-1)).toMatchObject({ sessionId: null, reason: 'password-reset' });
+
+    expect((await adminClient.request('DELETE', `/api/admin/users/${id}`)).status).toBe(204);
+    expect(events.filter((e) => e.userId === id).at(-1)).toMatchObject({ sessionId: null, reason: 'removed' });
+    expect(events.filter((e) => e.userId === id)).toHaveLength(3);
+  });
+
+  it('lets an admin edit a user; a new role or disabling ends their sessions at once', async () => {
+    const events = revocations();
+    const adminClient = await admin();
+    const { client, id } = await agentSession('edited.agent', '198.51.100.92');
+
+    const renamed = await adminClient.request('PATCH', `/api/admin/users/${id}`, { displayName: 'Edited Agent', language: 'zh-Hans', skillGroups: ['cards'] });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.user).toMatchObject({ id, displayName: 'Edited Agent', language: 'zh-Hans', skillGroups: ['cards'], role: 'agent', disabled: false });
+    expect(renamed.body.user).not.toHaveProperty('passwordHash');
+    // Nothing about what the session may do changed: it goes on.
+    expect((await client.request('GET', '/api/auth/me')).body.user).toMatchObject({ displayName: 'Edited Agent' });
+    expect(events.filter((e) => e.userId === id)).toEqual([]);
+
+    const promoted = await adminClient.request('PATCH', `/api/admin/users/${id}`, { role: 'supervisor' });
+    expect(promoted.body.user).toMatchObject({ role: 'supervisor' });
+    expect((await client.request('GET', '/api/auth/me')).status).toBe(401);
+    expect(events.filter((e) => e.userId === id)).toEqual([{ userId: id, sessionId: null, reason: 'role-changed', at: expect.any(String) }]);
+
+    const again = new TestClient(appliance, '198.51.100.93');
+    expect((await again.login('edited.agent', 'correct horse battery')).body.user).toMatchObject({ role: 'supervisor' });
+    expect((await adminClient.request('PATCH', `/api/admin/users/${id}`, { disabled: true })).body.user).toMatchObject({ disabled: true });
+    expect((await again.request('GET', '/api/auth/me')).status).toBe(401);
+    expect(events.filter((e) => e.userId === id).at(-1)).toMatchObject({ sessionId: null, reason: 'disabled' });
+    expect((await new TestClient(appliance, '198.51.100.94').login('edited.agent', 'correct horse battery')).status).toBe(401);
+
+    expect((await adminClient.request('PATCH', `/api/admin/users/${id}`, { disabled: false })).status).toBe(200);
+    expect((await new TestClient(appliance, '198.51.100.95').login('edited.agent', 'correct horse battery')).status).toBe(200);
+    expect(events.filter((e) => e.userId === id)).toHaveLength(2);
+  });
+
+  it('keeps the last admin an admin who can log in', async () => {
+    const adminClient = await admin();
+    const adminId = appliance.accounts.findByUsername('admin')!.id;
+    const demote = await adminClient.request('PATCH', `/api/admin/users/${adminId}`, { role: 'supervisor' });
+    expect(demote.status).toBe(409);
+    expect(demote.body.message).toMatch(/last admin/);
+    expect((await adminClient.request('PATCH', `/api/admin/users/${adminId}`, { disabled: true })).status).toBe(409);
+    expect(appliance.accounts.getUser(adminId)).toMatchObject({ role: 'admin', disabled: false });
+    expect((await adminClient.request('GET', '/api/auth/me')).status).toBe(200);
+
+    // With a second admin the first may step down; the second is then the last.
+    const { id: deputy } = await agentSession('deputy.admin', '198.51.100.96');
+    expect((await adminClient.request('PATCH', `/api/admin/users/${deputy}`, { role: 'admin' })).body.user).toMatchObject({ role: 'admin' });
+    expect((await adminClient.request('PATCH', `/api/admin/users/${deputy}`, { role: 'agent' })).status).toBe(200);
+    expect((await adminClient.request('PATCH', `/api/admin/users/${adminId}`, { role: 'agent' })).status).toBe(409);
+  });
+
+  it('refuses bad edits with 400 and changes nothing; only admins may edit', async () => {
+    const adminClient = await admin();
+    const { client, id } = await agentSession('edit.target', '198.51.100.97');
+    const before = JSON.stringify(appliance.accounts.getUser(id));
+    const url = `/api/admin/users/${id}`;
+    for (const body of [{}, { role: 'root' }, { displayName: '' }, { displayName: 'x'.repeat(81) }, { language: 'fr' }, { skillGroups: ['Not A Skill'] }, { disabled: 'yes' }, { username: 'renamed' }, { passwordHash: 'scrypt$1$1$1$a$b' }, { displayName: 'Fine', extra: 1 }]) {
+      const res = await adminClient.request('PATCH', url, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error).toBe('bad_request');
+    }
+    expect((await adminClient.request('PATCH', url, '{"displayName": ')).status).toBe(400);
+    expect((await adminClient.request('PATCH', '/api/admin/users/not-a-uuid', { displayName: 'X' })).status).toBe(400);
+    expect((await adminClient.request('PATCH', '/api/admin/users/00000000-0000-4000-8000-000000000000', { displayName: 'X' })).status).toBe(404);
+    expect((await client.request('PATCH', url, { role: 'supervisor' })).status).toBe(403);
+    expect((await new TestClient(appliance).request('PATCH', url, { role: 'supervisor' })).status).toBe(401);
+    expect(JSON.stringify(appliance.accounts.getUser(id))).toBe(before);
+    expect((await client.request('GET', '/api/auth/me')).status).toBe(200);
   });
 });
 

@@ -7,8 +7,19 @@ interface Health {
   subsystems: Record<string, { status: 'up' | 'down'; detail: string; workers?: { pid: number | null; state: string; restarts: number }[] }>;
 }
 
+/** The detail is for staff: a logged-in client of any role, here the demo agent. */
+async function staff(appliance: TestAppliance): Promise<TestClient> {
+  const client = new TestClient(appliance, '198.51.100.120');
+  const agent = appliance.firstStartCredentials.find((c) => c.role.startsWith('agent'))!;
+  expect((await client.login(agent.username, agent.password)).status).toBe(200);
+  return client;
+}
+
+const clients = new WeakMap<TestAppliance, Promise<TestClient>>();
+
 async function health(appliance: TestAppliance): Promise<{ code: number; body: Health }> {
-  const res = await new TestClient(appliance).request('GET', '/healthz');
+  if (!clients.has(appliance)) clients.set(appliance, staff(appliance));
+  const res = await (await clients.get(appliance)!).request('GET', '/healthz');
   return { code: res.status, body: res.body as unknown as Health };
 }
 
@@ -38,12 +49,35 @@ describe('healthz with the embedded broker', () => {
     expect(body.subsystems.mqtt!.detail).toMatch(/^connected to mqtt:\/\/127\.0\.0\.1:\d+ \(MQTT 3\.1\.1\)/);
   });
 
+  it('tells anonymous callers only up or down, without paths, process ids, ports or reasons', async () => {
+    const anonymous = await new TestClient(appliance).request('GET', '/healthz');
+    expect(anonymous.status).toBe(200);
+    expect(Object.keys(anonymous.body).sort()).toEqual(['device', 'status', 'subsystems']);
+    expect(anonymous.body).toMatchObject({ status: 'up', device: expect.stringMatching(/^test-/), subsystems: { store: { status: 'up' }, media: { status: 'up' }, mqtt: { status: 'up' } } });
+    for (const subsystem of Object.values(anonymous.body.subsystems as Record<string, unknown>)) expect(subsystem).toEqual({ status: 'up' });
+    const text = JSON.stringify(anonymous.body);
+    expect(text).not.toContain(appliance.dataDir);
+    expect(text).not.toMatch(/pid|detail|127\.0\.0\.1|mqtt:\/\//);
+    expect(anonymous.headers['cache-control']).toBe('no-store');
+    // A forged or ended session is anonymous too.
+    const forged = await new TestClient(appliance).request('GET', '/healthz', undefined, { cookie: 'bl_session=bs_x.AAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+    expect(forged.body).not.toHaveProperty('subsystems.store.detail');
+
+    const detailed = await health(appliance);
+    expect(detailed.body.subsystems.store!.detail).toContain(appliance.dataDir);
+    expect(detailed.body.subsystems.media!.workers!.every((w) => typeof w.pid === 'number')).toBe(true);
+  });
+
   it('shows a killed mediasoup worker as down, then up again once it is replaced', async () => {
     const before = (await health(appliance)).body.subsystems.media!.workers!;
     const victim = before[0]!.pid!;
     process.kill(victim, 'SIGKILL');
-    const down = await until('media down', () => health(appliance), (h) => h.body.subsystems.media!.status === 'down');
+    // Asked at the same moment, anonymous callers get the same verdict and status code, only not why.
+    const both = () => Promise.all([health(appliance), new TestClient(appliance).request('GET', '/healthz')]);
+    const [down, anonymous] = await until('media down', both, ([h, a]) => h.body.subsystems.media!.status === 'down' && a.status === 503);
     expect(down.code).toBe(503);
+    expect(anonymous.body).toMatchObject({ status: 'down', subsystems: { media: { status: 'down' } } });
+    expect(anonymous.body.subsystems).not.toHaveProperty('media.workers');
     expect(down.body.status).toBe('down');
     expect(down.body.subsystems.media!.detail).toBe('1 of 2 workers running');
     expect(down.body.subsystems.media!.workers![0]).toMatchObject({ pid: null, state: 'restarting' });

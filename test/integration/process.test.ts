@@ -20,13 +20,17 @@ async function resetAdminPassword(env: Record<string, string>): Promise<{ code: 
   return { code, output: proc.output() };
 }
 
-async function login(port: number, password: string): Promise<number> {
+async function loginCookie(port: number, password: string): Promise<{ status: number; cookie: string }> {
   const res = await fetch(`http://127.0.0.1:${port}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'admin', password }),
   });
-  return res.status;
+  return { status: res.status, cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]! };
+}
+
+async function login(port: number, password: string): Promise<number> {
+  return (await loginCookie(port, password)).status;
 }
 
 describe('the appliance process', () => {
@@ -39,8 +43,10 @@ describe('the appliance process', () => {
     await waitServing(port, first);
     const password = firstStartPassword(first.output(), 'admin');
     expect(password).toMatch(/^[A-Za-z0-9]{16}$/);
-    expect(await login(port, password!)).toBe(200);
-    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { subsystems: { media: { workers: { pid: number }[] } } };
+    const admin = await loginCookie(port, password!);
+    expect(admin.status).toBe(200);
+    // Worker PIDs are detail, shown to staff only.
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { cookie: admin.cookie } })).json()) as { subsystems: { media: { workers: { pid: number }[] } } };
     const workerPids = health.subsystems.media.workers.map((w) => w.pid);
     expect(workerPids).toHaveLength(2);
     expect(workerPids.every(alive)).toBe(true);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { newKioskSchema, newUserSchema, type Accounts } from '../../accounts/index.js';
+import { newKioskSchema, newUserSchema, userChangeSchema, type Accounts } from '../../accounts/index.js';
 import { requireUser } from '../auth.js';
 import { parseInput } from '../errors.js';
 
@@ -16,6 +16,12 @@ export function adminRoutes(app: FastifyInstance, accounts: Accounts): void {
     const input = parseInput(newUserSchema, request.body);
     const created = await accounts.createUser(input);
     return reply.status(201).send(created);
+  });
+
+  app.patch('/api/admin/users/:id', adminOnly, async (request) => {
+    const { id } = parseInput(idParams, request.params);
+    const change = parseInput(userChangeSchema, request.body);
+    return { user: await accounts.updateUser(id, change) };
   });
 
   app.delete('/api/admin/users/:id', adminOnly, async (request, reply) => {
