@@ -102,9 +102,12 @@ export function knowledgeRoutes(
     return knowledge.article(id);
   });
 
+  // Tickets hold customers' questions. The board is for supervisors and admins; an agent sees, and may add
+  // to, only the tickets of sessions they served (the unresolved calls their own wrap-up opened).
   app.get('/api/knowledge/tickets', staff, async (request) => {
     const { status } = parseInput(ticketQuery, request.query);
-    return { tickets: tickets.list(status), now: new Date().toISOString() };
+    const user = request.user!;
+    return { tickets: tickets.list(status).filter((t) => mayActOn(user, t.sessionId)), now: new Date().toISOString() };
   });
 
   app.post('/api/knowledge/tickets', supervisors, async (request, reply) => {
@@ -121,7 +124,10 @@ export function knowledgeRoutes(
   app.post('/api/knowledge/tickets/:id/comments', staff, async (request) => {
     const { id } = parseInput(idParams, request.params);
     const { text } = parseInput(ticketCommentSchema, request.body);
-    return { ticket: await tickets.comment(id, request.user!.username, text) };
+    const user = request.user!;
+    // Someone else's ticket is answered like a missing one: its existence is not the agent's business.
+    if (!mayActOn(user, tickets.get(id).sessionId)) throw new HttpError(404, 'no such ticket');
+    return { ticket: await tickets.comment(id, user.username, text) };
   });
 
   app.post('/api/knowledge/tickets/:id/resolve', supervisors, async (request) => {

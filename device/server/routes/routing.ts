@@ -25,8 +25,12 @@ export function routingRoutes(app: FastifyInstance, accounts: Accounts, router: 
     return { labels: router.labels(lang) };
   });
 
+  /** Agents see only their own customers' sessions: a routed label tells what a customer asked. */
+  const mayActOn = (user: { id: string; role: string }, sessionId: string) => user.role !== 'agent' || calls.agentsOfSession(sessionId).includes(user.id);
+
   app.get('/api/routing/sessions/:id/routed', staff, async (request) => {
     const { id } = parseInput(idParams, request.params);
+    if (!mayActOn(request.user!, id)) throw new HttpError(403, 'only the agent who took this session sees how it was routed');
     return { routed: router.routedLabel(id) };
   });
 
@@ -34,8 +38,7 @@ export function routingRoutes(app: FastifyInstance, accounts: Accounts, router: 
     const { id } = parseInput(idParams, request.params);
     const { label, resolved } = parseInput(wrapUpSchema, request.body);
     const user = request.user!;
-    const handledBy = calls.agentsOfSession(id);
-    if (user.role === 'agent' && !handledBy.includes(user.id)) throw new HttpError(403, 'only the agent who took this session can wrap it up');
+    if (!mayActOn(user, id)) throw new HttpError(403, 'only the agent who took this session can wrap it up');
     const session = await router.wrapUp(id, user.id, label, resolved);
     // Wrap-up done: the agent is free for the next customer.
     if (presence.get(user.id).state === 'wrap-up') presence.set(user.id, 'available');
