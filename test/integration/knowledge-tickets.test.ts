@@ -36,15 +36,23 @@ afterEach(async () => {
 
 const unresolved = (sessionId: string, question: string) =>
   bus.emit('routing.wrapped-up', { sessionId, agentId: 'a', label: 'finance.cards.overseas_card_use', confirmed: true, resolved: false, question, lang: 'en', at: new Date(clock).toISOString() });
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+/**
+ * Waits until the tickets module has opened a ticket for each of these sessions: it reacts to bus events
+ * asynchronously. It takes events in the order they were emitted, so once the ticket of the last event
+ * emitted is there, the events before it that must open nothing (a duplicate, an answered question) had
+ * every chance to open a ticket too: the count checked afterwards means something.
+ */
+const ticketsOpenedFor = (...sessionIds: string[]) =>
+  expect.poll(() => sessionIds.filter((id) => !tickets.list().some((t) => t.sessionId === id)), { timeout: 5000 }).toEqual([]);
 
 describe('knowledge tickets', () => {
   it('opens a ticket due in 48 hours for an unresolved call or an unanswered bot question, one per session', async () => {
     unresolved('s1', 'Can I use my card in Japan without a fee?');
     unresolved('s1', 'Can I use my card in Japan without a fee?');
-    bus.emit('routing.decided', { sessionId: 's2', kioskId: 'k', customerId: null, text: '宿舍幾點關門？', lang: 'zh-Hant', kind: 'bot', label: 'general.hours.opening_hours', confidence: 0.9, rules: [], answered: false, at: '' });
+    // The answered question goes before the last event that opens a ticket, so the wait below covers it.
     bus.emit('routing.decided', { sessionId: 's3', kioskId: 'k', customerId: null, text: 'answered', lang: 'en', kind: 'bot', label: 'general.hours.opening_hours', confidence: 0.9, rules: [], answered: true, at: '' });
-    await settle();
+    bus.emit('routing.decided', { sessionId: 's2', kioskId: 'k', customerId: null, text: '宿舍幾點關門？', lang: 'zh-Hant', kind: 'bot', label: 'general.hours.opening_hours', confidence: 0.9, rules: [], answered: false, at: '' });
+    await ticketsOpenedFor('s1', 's2');
     const open = tickets.list();
     expect(open).toHaveLength(2);
     expect(open.find((t) => t.sessionId === 's1')).toMatchObject({ number: 1, origin: 'unresolved-call', status: 'open', intent: 'finance.cards.overseas_card_use', dueAt: new Date(START + 48 * HOUR).toISOString() });
@@ -70,7 +78,7 @@ describe('knowledge tickets', () => {
 
   it('is assigned, discussed and resolved by a new article that then answers the same question', async () => {
     unresolved('s9', 'Can I use my card in Japan without a fee?');
-    await settle();
+    await ticketsOpenedFor('s9');
     const [ticket] = tickets.list();
     expect(await tickets.assign(ticket!.id, 'editor.wu')).toMatchObject({ status: 'assigned', assignee: 'editor.wu' });
     expect((await tickets.comment(ticket!.id, 'editor.wu', 'Checking the fee table with cards team')).comments).toHaveLength(1);

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startTestAppliance, TestClient, type TestAppliance } from '../helpers/appliance.js';
 import { WsClient } from '../helpers/ws-client.js';
 
@@ -26,14 +26,16 @@ async function kiosk(): Promise<{ ws: WsClient; sessionId: string }> {
   return { ws, sessionId };
 }
 
-const scored = async (sessionId: string) => {
-  for (let i = 0; i < 40; i++) {
-    const card = appliance.quality.list({ limit: 500 }).find((c) => c.sessionId === sessionId);
-    if (card) return card;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return null;
-};
+/** The session's scorecard, once quality inspection has made it: it scores an ended call on a timer of its own. */
+const scored = (sessionId: string) =>
+  vi.waitFor(
+    () => {
+      const card = appliance.quality.list({ limit: 500 }).find((c) => c.sessionId === sessionId);
+      if (!card) throw new Error(`session ${sessionId} has no scorecard yet`);
+      return card;
+    },
+    { timeout: 10_000, interval: 50 },
+  );
 
 it('inspects a call its agent never wrapped up, and a request abandoned in the queue', async () => {
   await admin.request('POST', '/api/admin/users', { username: 'no.wrap', displayName: 'No Wrap', language: 'en', password: 'no wrap password', skillGroups: ['general'] });
@@ -50,8 +52,8 @@ it('inspects a call its agent never wrapped up, and a request abandoned in the q
   await agentWs.request('endCall');
   const card = await scored(served.sessionId);
   expect(card).toMatchObject({ agentId: expect.any(String), formVersion: 1 });
-  expect(card!.items.find((i) => i.questionId === 'greeting')!.score).toBe(1);
-  expect(card!.items.find((i) => i.questionId === 'resolution')!.score).toBeNull();
+  expect(card.items.find((i) => i.questionId === 'greeting')!.score).toBe(1);
+  expect(card.items.find((i) => i.questionId === 'resolution')!.score).toBeNull();
 
   const gaveUp = await kiosk();
   await gaveUp.ws.request('requestAgent', { lang: 'en', sessionId: gaveUp.sessionId });

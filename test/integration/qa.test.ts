@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_FORM } from '../../device/qa/index.js';
 import { startTestAppliance, TestClient, type TestAppliance } from '../helpers/appliance.js';
 import { WsClient } from '../helpers/ws-client.js';
@@ -36,14 +36,20 @@ async function servedSession(agent: TestClient, agentWs: WsClient, lines: [strin
   return sessionId;
 }
 
-async function scorecardOf(client: TestClient, sessionId: string) {
-  for (let i = 0; i < 50; i++) {
-    const cards = (await client.request('GET', '/api/qa/scorecards')).body.scorecards as { id: string; sessionId: string; formVersion: number; total: number; effectiveTotal: number; items: { questionId: string; score: number | null; evidence: unknown[] }[] }[];
-    const card = cards.find((c) => c.sessionId === sessionId);
-    if (card) return card;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('no scorecard');
+type Scorecard = { id: string; sessionId: string; formVersion: number; total: number; effectiveTotal: number; items: { questionId: string; score: number | null; evidence: unknown[] }[] };
+
+/** The session's scorecard as `client` sees it through the API, once inspection has scored the wrapped-up session. */
+function scorecardOf(client: TestClient, sessionId: string): Promise<Scorecard> {
+  return vi.waitFor(
+    async () => {
+      const cards = (await client.request('GET', '/api/qa/scorecards')).body.scorecards as Scorecard[];
+      const card = cards.find((c) => c.sessionId === sessionId);
+      if (!card) throw new Error(`session ${sessionId} has no scorecard yet`);
+      return card;
+    },
+    // "Within seconds": inspection waits a moment after the wrap-up for the session's closing events.
+    { timeout: 10_000, interval: 50 },
+  );
 }
 
 beforeAll(async () => {
