@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import type { types } from 'mediasoup';
 
 export interface FfmpegLeg {
@@ -20,6 +21,29 @@ async function freeUdpPort(): Promise<number> {
       socket.close(() => resolve(port));
     });
   });
+}
+
+/** How long ffmpeg may take to read its SDP and bind its socket before media is sent regardless. */
+const BIND_TIMEOUT_MS = 10_000;
+const BIND_POLL_MS = 10;
+
+/** Whether a UDP socket on 127.0.0.1 is bound to `port`, from the kernel's socket table. */
+async function udpBound(port: number): Promise<boolean> {
+  const wanted = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const table = await readFile('/proc/net/udp', 'utf8').catch(() => '');
+  return table.split('\n').some((line) => line.trim().split(/\s+/)[1] === wanted);
+}
+
+/**
+ * Waits until ffmpeg has bound its RTP port (it does so only after reading the SDP) or has exited;
+ * media sent before that would be refused, and the first packets, which ffmpeg needs to recognise the
+ * stream, lost. A slow machine takes longer than any fixed wait would allow for.
+ */
+async function boundOrGone(port: number, exited: Promise<unknown>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + BIND_TIMEOUT_MS;
+  while (!gone && Date.now() < deadline && !(await udpBound(port))) await new Promise((r) => setTimeout(r, BIND_POLL_MS));
 }
 
 function sdpFor(consumer: types.Consumer, port: number): string {
@@ -63,9 +87,7 @@ export async function rtpToFfmpeg(router: types.Router, producer: types.Producer
     ffmpeg.once('exit', (code) => resolve({ code, stderr }));
   });
   ffmpeg.stdin!.end(sdpFor(consumer, port));
-  // ffmpeg opens its UDP socket only after it has read the SDP; media sent before that would be refused
-  // and the first packets, which ffmpeg needs to recognise the stream, lost.
-  await new Promise((r) => setTimeout(r, 300));
+  await boundOrGone(port, exited);
   await consumer.resume();
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {

@@ -23,8 +23,8 @@ const KEYFRAME_REQUEST_MS = 1000;
 /**
  * Hands a producer's decoded media to an in-process consumer: audio as PCM at the chosen sample rate,
  * video as RGB frames at the chosen rate and size. The consumer is called with one frame at a time;
- * frames that arrive while it is still busy are dropped (counted), so nothing queues up without bound
- * however slow it is. The tap ends by itself when the producer or its router closes.
+ * frames that arrive while it is still busy wait in a short backlog and beyond it are dropped
+ * (counted), so nothing queues up without bound however slow it is. The tap ends by itself when the producer or its router closes.
  */
 export async function tapProducer(
   router: types.Router,
@@ -48,19 +48,30 @@ export async function tapProducer(
   let busy = false;
   let partial: Buffer = Buffer.alloc(0);
 
-  const deliver = (data: Buffer): void => {
-    if (busy) {
-      dropped += 1;
-      return;
-    }
+  // ffmpeg writes several frames in one read, and a consumer busy for a moment must not lose them: up
+  // to a second of audio waits (a gap in speech is worse than a late frame), of video only the newest.
+  const backlogLimit = format.kind === 'audio' ? Math.max(1, Math.ceil(1000 / format.frameMs)) : 1;
+  const backlog: TapFrame[] = [];
+  const next = (): void => {
+    const frame = backlog.shift();
+    if (!frame) return;
     busy = true;
     delivered += 1;
     Promise.resolve()
-      .then(() => consume({ data, at: Date.now() - started }))
+      .then(() => consume(frame))
       .catch((err: Error) => onError(err, ++failures))
       .finally(() => {
         busy = false;
+        next();
       });
+  };
+  const deliver = (data: Buffer): void => {
+    backlog.push({ data, at: Date.now() - started });
+    if (backlog.length > backlogLimit) {
+      backlog.shift();
+      dropped += 1;
+    }
+    if (!busy) next();
   };
 
   leg.ffmpeg.stdout!.on('data', (chunk: Buffer) => {
