@@ -137,9 +137,18 @@ function webBuild() {
 }
 
 function intentModel() {
-  // The trainer itself decides whether the artifact is stale (it hashes the taxonomy and its own code).
-  run('node', ['--import', 'tsx', 'scripts/intent/train.ts', '--if-stale']);
-  return 'ready';
+  // The trainer decides: up to date (it hashes the taxonomy and its own code), copied from the cache of
+  // earlier clones, or trained. Its last line on stdout says which.
+  const result = spawnSync('node', ['--import', 'tsx', 'scripts/intent/train.ts', '--if-stale'], {
+    cwd: ROOT,
+    stdio: ['inherit', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    say('failed: npm run intent:train -- --if-stale');
+    process.exit(result.status ?? 1);
+  }
+  return result.stdout.trim().split('\n').at(-1) || 'ready';
 }
 
 function checkNode() {

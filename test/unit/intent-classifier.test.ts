@@ -3,34 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact, saveArtifact, ArtifactError } from '../../models/intent/src/artifact.js';
-import { IntentClassifier } from '../../models/intent/src/classifier.js';
+import { DEFAULT_TRAIN_OPTIONS, IntentClassifier } from '../../models/intent/src/classifier.js';
 import { extractFeatures } from '../../models/intent/src/features.js';
-import { INTENT_TAXONOMY_DIR } from '../../models/intent/src/paths.js';
-import { labelInfo, loadTaxonomy, taxonomyExamples, type Taxonomy } from '../../models/intent/src/taxonomy.js';
+import { labelInfo, type Taxonomy } from '../../models/intent/src/taxonomy.js';
+import { workerFitter } from '../../scripts/intent/parallel.js';
+import { heldOutModel, type TaxonomyExample } from '../helpers/intent-model.js';
 
 /** Accuracy floors on held-out utterances, per script; measured figures are in the README. */
 const FLOORS = { 'zh-Hant': 0.7, 'zh-Hans': 0.7, en: 0.6 } as const;
 
 let taxonomy: Taxonomy;
 let classifier: IntentClassifier;
-let heldOut: ReturnType<typeof taxonomyExamples>;
+let train: TaxonomyExample[];
+let heldOut: TaxonomyExample[];
 const dir = mkdtempSync(join(tmpdir(), 'intent-model-'));
 
 beforeAll(async () => {
-  taxonomy = await loadTaxonomy(INTENT_TAXONOMY_DIR);
-  const examples = taxonomyExamples(taxonomy);
-  // Every fifth utterance of each label and script (and of the out-of-scope set) is never trained on.
-  const seen = new Map<string, number>();
-  const train: typeof examples = [];
-  heldOut = [];
-  for (const e of examples) {
-    const key = `${e.label}|${e.lang}`;
-    const n = seen.get(key) ?? 0;
-    seen.set(key, n + 1);
-    (n % 5 === 2 ? heldOut : train).push(e);
-  }
-  classifier = IntentClassifier.train(train);
-}, 300_000);
+  // Trained without the held-out fifth, once per content for all runs (see the helper).
+  ({ taxonomy, classifier, train, heldOut } = await heldOutModel());
+}, 600_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('product taxonomy', () => {
@@ -81,12 +72,23 @@ describe('intent classifier', () => {
   });
 
   it('calls held-out out-of-scope questions out of scope far more often than in-scope ones', () => {
-    const rate = (items: typeof heldOut) => items.filter((e) => classifier.predict(e.text).outOfScope).length / items.length;
+    const rate = (items: TaxonomyExample[]) => items.filter((e) => classifier.predict(e.text).outOfScope).length / items.length;
     const outside = heldOut.filter((e) => e.label === null);
     expect(outside.length).toBeGreaterThan(60);
     expect(rate(outside)).toBeGreaterThanOrEqual(0.6);
     expect(rate(heldOut.filter((e) => e.label !== null))).toBeLessThan(0.1);
   });
+
+  it('trains the same model with its two fits in worker threads as in one thread', async () => {
+    // A slice of the taxonomy keeps this quick; the held-out model above is trained the parallel way.
+    const some = new Set(taxonomy.labels.slice(0, 12).map((l) => l.id));
+    const examples = train.filter((e) => e.label === null || some.has(e.label));
+    const serial = IntentClassifier.train(examples, DEFAULT_TRAIN_OPTIONS);
+    const parallel = await IntentClassifier.trainWith(examples, DEFAULT_TRAIN_OPTIONS, workerFitter(DEFAULT_TRAIN_OPTIONS));
+    expect(parallel.state).toEqual(serial.state);
+    expect(Buffer.from(parallel.linear.weights.buffer).equals(Buffer.from(serial.linear.weights.buffer))).toBe(true);
+    expect([...parallel.linear.bias]).toEqual([...serial.linear.bias]);
+  }, 60_000);
 
   it('saves and loads an artifact that predicts the same, and refuses a truncated one', async () => {
     await saveArtifact(dir, classifier, { dataHash: 'test', examples: 1, taxonomy: labelInfo(taxonomy) });

@@ -89,6 +89,58 @@ function stratifiedSplit(examples: readonly Example[], share: number, seed: numb
   return [fit, held];
 }
 
+export type TrainingStage = 'calibration' | 'final';
+
+/** One linear fit on some examples: its vocabulary and its weights. */
+export interface LinearFit {
+  vectorizer: Vectorizer;
+  linear: LinearModel;
+}
+
+export type LinearFitter = (train: readonly Example[], labels: readonly string[], stage: TrainingStage) => Promise<LinearFit>;
+
+/** Fits the vocabulary and the one-vs-rest SVM on `train`; `labels` fixes the class order of the model. */
+export function fitLinear(train: readonly Example[], labels: readonly string[], options: TrainOptions, onClassDone?: (done: number, total: number) => void): LinearFit {
+  const index = new Map(labels.map((label, i) => [label, i]));
+  const vectorizer = Vectorizer.fit(train.map((e) => e.text), options.features);
+  const { rows, targets } = encode(vectorizer, train, index);
+  const linear = trainOneVsRest(rows, targets, labels.length, vectorizer.dimensions, {
+    c: options.c,
+    maxEpochs: options.maxEpochs,
+    tolerance: 0.1,
+    seed: options.seed,
+    ...(onClassDone ? { onClassDone } : {}),
+  });
+  return { vectorizer, linear };
+}
+
+interface TrainingPlan {
+  labels: string[];
+  index: Map<string, number>;
+  /** Trained on for calibration; `held` is what the calibration is fitted on. */
+  fit: Example[];
+  held: Example[];
+}
+
+function planTraining(examples: readonly Example[], options: TrainOptions): TrainingPlan {
+  const labels = [...new Set(examples.map((e) => e.label ?? OUT_OF_SCOPE))].sort();
+  const index = new Map(labels.map((label, i) => [label, i]));
+  // Data that comes with its own tuning split is calibrated on it: that split was collected apart from
+  // the training data, so it shows how the model fares on new wording better than a random tenth.
+  const tuning = examples.filter((e) => e.tuning);
+  const [fit, held] = tuning.length > 0 ? [examples.filter((e) => !e.tuning), tuning] : stratifiedSplit(examples, options.calibrationShare, options.seed);
+  return { labels, index, fit, held };
+}
+
+function finishTraining(plan: TrainingPlan, probe: LinearFit, final: LinearFit): IntentClassifier {
+  const heldEncoded = encode(probe.vectorizer, plan.held, plan.index);
+  const heldScores = heldEncoded.rows.map((row) => decisionScores(probe.linear, row));
+  const temperature = fitTemperature(heldScores, heldEncoded.targets);
+  const outOfScopeIndex = plan.index.get(OUT_OF_SCOPE) ?? -1;
+  const outOfScopeThreshold = fitOutOfScopeThreshold(heldScores.map((s) => softmax(s, temperature)), heldEncoded.targets, outOfScopeIndex);
+  return new IntentClassifier({ labels: plan.labels, vectorizer: final.vectorizer.state, temperature, outOfScopeThreshold }, final.vectorizer, final.linear);
+}
+
 export class IntentClassifier {
   private readonly outOfScopeIndex: number;
   private readonly scratch: Float32Array;
@@ -103,34 +155,20 @@ export class IntentClassifier {
   }
 
   static train(examples: readonly Example[], options: TrainOptions = DEFAULT_TRAIN_OPTIONS): IntentClassifier {
-    const labels = [...new Set(examples.map((e) => e.label ?? OUT_OF_SCOPE))].sort();
-    const index = new Map(labels.map((label, i) => [label, i]));
-    const fitLinear = (train: readonly Example[], stage: 'calibration' | 'final') => {
-      const vectorizer = Vectorizer.fit(train.map((e) => e.text), options.features);
-      const { rows, targets } = encode(vectorizer, train, index);
-      const linear = trainOneVsRest(rows, targets, labels.length, vectorizer.dimensions, {
-        c: options.c,
-        maxEpochs: options.maxEpochs,
-        tolerance: 0.1,
-        seed: options.seed,
-        onClassDone: (done, total) => options.onProgress?.(stage, done, total),
-      });
-      return { vectorizer, linear };
-    };
+    const plan = planTraining(examples, options);
+    const fit = (train: readonly Example[], stage: TrainingStage) =>
+      fitLinear(train, plan.labels, options, (done, total) => options.onProgress?.(stage, done, total));
+    return finishTraining(plan, fit(plan.fit, 'calibration'), fit(examples, 'final'));
+  }
 
-    // Data that comes with its own tuning split is calibrated on it: that split was collected apart from
-    // the training data, so it shows how the model fares on new wording better than a random tenth.
-    const tuning = examples.filter((e) => e.tuning);
-    const [fit, held] = tuning.length > 0 ? [examples.filter((e) => !e.tuning), tuning] : stratifiedSplit(examples, options.calibrationShare, options.seed);
-    const probe = fitLinear(fit, 'calibration');
-    const heldEncoded = encode(probe.vectorizer, held, index);
-    const heldScores = heldEncoded.rows.map((row) => decisionScores(probe.linear, row));
-    const temperature = fitTemperature(heldScores, heldEncoded.targets);
-    const outOfScopeIndex = index.get(OUT_OF_SCOPE) ?? -1;
-    const outOfScopeThreshold = fitOutOfScopeThreshold(heldScores.map((s) => softmax(s, temperature)), heldEncoded.targets, outOfScopeIndex);
-
-    const final = fitLinear(examples, 'final');
-    return new IntentClassifier({ labels, vectorizer: final.vectorizer.state, temperature, outOfScopeThreshold }, final.vectorizer, final.linear);
+  /**
+   * The same model as `train`, with the two linear fits (calibration and final) left to `fit`, which may
+   * run them at once elsewhere (worker threads): they share no state, so the result is bit for bit the same.
+   */
+  static async trainWith(examples: readonly Example[], options: TrainOptions, fit: LinearFitter): Promise<IntentClassifier> {
+    const plan = planTraining(examples, options);
+    const [probe, final] = await Promise.all([fit(plan.fit, plan.labels, 'calibration'), fit(examples, plan.labels, 'final')]);
+    return finishTraining(plan, probe, final);
   }
 
   static restore(state: ClassifierState, linear: LinearModel): IntentClassifier {
