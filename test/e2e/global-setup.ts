@@ -2,23 +2,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFakeMedia } from '../helpers/media-files.js';
-import { firstStartPassword, spawnAppliance, waitServing } from '../helpers/process.js';
+import { firstStartPassword, loopbackEnv, spawnAppliance, waitServing } from '../helpers/process.js';
 
 /** Starts a fresh appliance for the browser tests and hands its one-time admin password to them. */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   makeFakeMedia();
   const port = Number(process.env.E2E_PORT ?? 18480);
   const dataDir = mkdtempSync(join(tmpdir(), 'branchline-e2e-'));
-  const appliance = spawnAppliance({
-    BRANCHLINE_DATA_DIR: dataDir,
-    BRANCHLINE_PORT: String(port),
-    BRANCHLINE_HOST: '127.0.0.1',
-    BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
-    BRANCHLINE_EMBEDDED_HUB_PORT: '0',
-    BRANCHLINE_MEDIA_WORKERS: '1',
-    BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1',
-    BRANCHLINE_CALL_RECONNECT_SECONDS: '30',
-  });
+  const appliance = spawnAppliance(loopbackEnv(dataDir, port, { BRANCHLINE_CALL_RECONNECT_SECONDS: '30' }));
   await waitServing(port, appliance);
   const password = firstStartPassword(appliance.output(), 'admin');
   if (!password) throw new Error(`no admin password in the first-start output:\n${appliance.output()}`);

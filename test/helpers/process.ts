@@ -10,6 +10,20 @@ export interface ApplianceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** The settings of an appliance process on loopback with its own data: one worker, ports of its own. */
+export function loopbackEnv(dataDir: string, port: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BRANCHLINE_DATA_DIR: dataDir,
+    BRANCHLINE_PORT: String(port),
+    BRANCHLINE_HOST: '127.0.0.1',
+    BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
+    BRANCHLINE_EMBEDDED_HUB_PORT: '0',
+    BRANCHLINE_MEDIA_WORKERS: '1',
+    BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1',
+    ...extra,
+  };
+}
+
 /** Runs the appliance as `npm start` runs it (without the set-up step), collecting stdout and stderr. */
 export function spawnAppliance(env: Record<string, string>, nodeArgs: string[] = []): ApplianceProcess {
   return spawnScript(join(ROOT, 'device', 'main.ts'), env, nodeArgs);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/net.js';
-import { ROOT, spawnAppliance, waitServing } from '../helpers/process.js';
+import { loopbackEnv, ROOT, spawnAppliance, waitServing } from '../helpers/process.js';
 
 async function unhandled(port: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -16,14 +16,7 @@ describe('errors nobody caught', () => {
   it('are logged with context and counted in /metrics, and the appliance keeps serving', async () => {
     const port = await freePort();
     const proc = spawnAppliance(
-      {
-        BRANCHLINE_DATA_DIR: mkdtempSync(join(tmpdir(), 'branchline-faults-')),
-        BRANCHLINE_PORT: String(port),
-        BRANCHLINE_HOST: '127.0.0.1',
-        BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
-        BRANCHLINE_EMBEDDED_HUB_PORT: '0',
-        BRANCHLINE_MEDIA_WORKERS: '1',
-      },
+      loopbackEnv(mkdtempSync(join(tmpdir(), 'branchline-faults-')), port),
       ['--import', join(ROOT, 'test', 'fixtures', 'faults-on-signal.mjs')],
     );
     try {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSession } from '../helpers/http.js';
 import { freePort } from '../helpers/net.js';
-import { firstStartPassword, spawnAppliance, waitServing, type ApplianceProcess } from '../helpers/process.js';
+import { firstStartPassword, loopbackEnv, spawnAppliance, waitServing, type ApplianceProcess } from '../helpers/process.js';
 import { Tmpfs } from '../helpers/tmpfs.js';
 import { WsClient } from '../helpers/ws-client.js';
 
@@ -22,16 +22,7 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   ws = `ws://127.0.0.1:${port}/ws`;
-  proc = spawnAppliance({
-    BRANCHLINE_DATA_DIR: disk.dir,
-    BRANCHLINE_PORT: String(port),
-    BRANCHLINE_HOST: '127.0.0.1',
-    BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
-    BRANCHLINE_EMBEDDED_HUB_PORT: '0',
-    BRANCHLINE_MEDIA_WORKERS: '1',
-    BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1',
-    BRANCHLINE_CALL_RECONNECT_SECONDS: '1',
-  });
+  proc = spawnAppliance(loopbackEnv(disk.dir, port, { BRANCHLINE_CALL_RECONNECT_SECONDS: '1' }));
   await waitServing(port, proc, 60_000);
   admin = new HttpSession(base);
   expect(await admin.login('admin', firstStartPassword(proc.output(), 'admin')!)).toBe(200);
@@ -146,15 +137,7 @@ describe('a store that cannot be written while a call is running', () => {
     kiosk.close();
     agent.close();
     const port = Number(new URL(base).port);
-    proc = spawnAppliance({
-      BRANCHLINE_DATA_DIR: disk.dir,
-      BRANCHLINE_PORT: String(port),
-      BRANCHLINE_HOST: '127.0.0.1',
-      BRANCHLINE_EMBEDDED_MQTT_PORT: '0',
-      BRANCHLINE_EMBEDDED_HUB_PORT: '0',
-      BRANCHLINE_MEDIA_WORKERS: '1',
-      BRANCHLINE_RTC_LISTEN_IP: '127.0.0.1',
-    });
+    proc = spawnAppliance(loopbackEnv(disk.dir, port));
     await waitServing(port, proc, 60_000);
     const session = new HttpSession(base);
     session.cookie = admin.cookie;
