@@ -1,7 +1,29 @@
+import { relative } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Tests of the intent model trained on the taxonomy (test/helpers/intent-model.ts). */
 const INTENT_MODEL_TESTS = ['test/unit/intent-classifier.test.ts'];
+
+/** The files that take a minute or so each, longest first. */
+const LONG_FILES = ['cloud-releases', 'media-tap', 'simulator', 'accounts', 'store-faults', 'cloud-sync'].map((name) => `test/integration/${name}.test.ts`);
+
+/**
+ * Starts the long files first. Vitest orders by the durations of the last run, but a clean clone has none
+ * and falls back to file size, which can leave a long file to start last on two workers: the run then
+ * waits for it alone. The other files keep vitest's order.
+ */
+class LongFilesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const i = LONG_FILES.indexOf(relative(this.ctx.config.root, spec.moduleId));
+      return i < 0 ? LONG_FILES.length : i;
+    };
+    const sorted = await super.sort(files);
+    // Array.prototype.sort is stable: within a rank, vitest's order stays.
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
@@ -10,6 +32,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    sequence: { sequencer: LongFilesFirst },
     projects: [
       {
         extends: true,
