@@ -5,7 +5,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 /** Tests of the intent model trained on the taxonomy (test/helpers/intent-model.ts). */
 const INTENT_MODEL_TESTS = ['test/unit/intent-classifier.test.ts'];
 
-/** The files that take a minute or so each, longest first. */
+/** Files that take about a minute or more each; they start in this order, before all others. */
 const LONG_FILES = ['cloud-releases', 'media-tap', 'simulator', 'accounts', 'store-faults', 'cloud-sync'].map((name) => `test/integration/${name}.test.ts`);
 
 /**

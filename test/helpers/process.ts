@@ -45,7 +45,7 @@ export function spawnScript(entry: string, env: Record<string, string>, nodeArgs
   return { child, output: () => text, exited };
 }
 
-export async function waitServing(port: number, proc: ApplianceProcess, timeoutMs = 30_000): Promise<void> {
+export async function waitServing(port: number, proc: ApplianceProcess, timeoutMs = 60_000): Promise<void> {
   await Promise.race([
     waitForPort(port, timeoutMs),
     proc.exited.then(({ code }) => {

@@ -117,7 +117,8 @@ describe('healthz with Debian mosquitto', () => {
       await broker.resume();
       await appliance.stop();
     }
-  });
+    // An upper bound for a loaded machine: the broker's restart and the link's backoff come first.
+  }, 90_000);
 
   it('stays down, saying why, with wrong credentials, and never shows the password', async () => {
     const appliance = await startTestAppliance({ BRANCHLINE_MQTT_URL: broker.url, BRANCHLINE_MQTT_USERNAME: 'device-a', BRANCHLINE_MQTT_PASSWORD: 'not-the-password' });
