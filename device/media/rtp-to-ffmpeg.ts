@@ -27,11 +27,11 @@ async function freeUdpPort(): Promise<number> {
 const BIND_TIMEOUT_MS = 10_000;
 const BIND_POLL_MS = 10;
 
-/** Whether a UDP socket on 127.0.0.1 is bound to `port`, from the kernel's socket table. */
+/** Whether a UDP socket is bound to `port` on any local address (ffmpeg binds 0.0.0.0), from the kernel's table. */
 async function udpBound(port: number): Promise<boolean> {
-  const wanted = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const wanted = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const table = await readFile('/proc/net/udp', 'utf8').catch(() => '');
-  return table.split('\n').some((line) => line.trim().split(/\s+/)[1] === wanted);
+  return table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(wanted));
 }
 
 /**
