@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { SenseAlert } from './store/index.js';
+import type { Journal, SenseAlert } from './store/index.js';
 
 /**
  * The facts that cross module boundaries. Producers emit them; qa/, metrics/ and cloud-sync/ subscribe,
@@ -95,3 +95,6 @@ export class EventBus {
     this.errors.push(report);
   }
 }
+
+/** The journals as the device uses them: the facts they record are the bus's events. */
+export type FactJournal = Journal<BusEvents>;

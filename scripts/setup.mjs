@@ -13,10 +13,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const forTests = process.argv.includes('--test');
 
 const MEDIASOUP_VERSION = '3.15.8';
-// The worker links these dynamically; the -dev packages pull in the runtime libraries.
+// The worker links these dynamically; the -dev packages pull in the runtime libraries. better-sqlite3
+// compiles its addon with node-gyp (make, g++, python3) when no prebuilt binary can be downloaded.
 const APT_RUNTIME = [
   'ffmpeg',
-  'meson', 'ninja-build', 'pkg-config', 'g++', 'python3',
+  'meson', 'ninja-build', 'pkg-config', 'g++', 'make', 'python3',
   'libuv1-dev', 'libssl-dev', 'libsrtp2-dev', 'libusrsctp-dev', 'libabsl-dev',
   'nlohmann-json3-dev', 'libflatbuffers-dev', 'flatbuffers-compiler',
 ];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CallRecord, InquiryRecord, KbExposure, KbIngestRun, KbTicket, QaScorecardRecord, SenseAlert, SenseCallStats, SenseEvent, ServiceSessionRecord } from './schema.js';
 
 /**
  * A migration turns a store of version `to - 1` into version `to`. They run in order at open, so a store
@@ -7,7 +8,25 @@ import { randomBytes } from 'node:crypto';
 export interface Migration {
   to: number;
   describe: string;
+  /** This migration drops collections that moved to the journals: they are handed to the importer first. */
+  journals?: boolean;
   up(data: Record<string, unknown>): void;
+}
+
+/** What grew with use in the JSON store up to schema v7 and lives in the journals (SQLite) since v8. */
+export const LEGACY_JOURNAL_COLLECTIONS = ['inquiries', 'calls', 'serviceSessions', 'kbExposures', 'kbTickets', 'kbIngestRuns', 'senseEvents', 'senseAlerts', 'senseCallStats', 'qaScorecards'] as const;
+
+export interface LegacyJournals {
+  inquiries: InquiryRecord[];
+  calls: CallRecord[];
+  serviceSessions: ServiceSessionRecord[];
+  kbExposures: KbExposure[];
+  kbTickets: KbTicket[];
+  kbIngestRuns: KbIngestRun[];
+  senseEvents: SenseEvent[];
+  senseAlerts: SenseAlert[];
+  senseCallStats: SenseCallStats[];
+  qaScorecards: QaScorecardRecord[];
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -76,6 +95,14 @@ export const MIGRATIONS: Migration[] = [
     up(data) {
       if (!Array.isArray(data.baselineReports)) data.baselineReports = [];
       for (const session of Array.isArray(data.serviceSessions) ? (data.serviceSessions as Record<string, unknown>[]) : []) session.survey ??= null;
+    },
+  },
+  {
+    to: 8,
+    describe: 'journals: sessions, calls, sense data, exposures, tickets, ingestion runs and scorecards move to the SQLite journals',
+    journals: true,
+    up(data) {
+      for (const name of LEGACY_JOURNAL_COLLECTIONS) delete data[name];
     },
   },
 ];

@@ -295,28 +295,23 @@ export const baselineReportSchema = z.object({
   sinkholes: z.array(z.string()),
 });
 
+/**
+ * The reference state kept in the JSON store. Sessions, calls, sense data, exposures, tickets, ingestion
+ * runs and scorecards grow with use and live in the journals; their record schemas stay here because the
+ * v7 import reads them and the owners' repositories return them.
+ */
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),
   users: z.array(userSchema),
   kiosks: z.array(kioskSchema),
   authSessions: z.array(authSessionSchema),
-  inquiries: z.array(inquirySchema),
-  calls: z.array(callSchema),
   customers: z.array(customerSchema),
-  serviceSessions: z.array(serviceSessionSchema),
   /** Key of the customer number hashes; random per appliance so the hashes mean nothing elsewhere. */
   customerLookupKey: z.string(),
   kbNodes: z.array(kbNodeSchema),
   kbArticleVersions: z.array(kbArticleVersionSchema),
   kbLinks: z.array(kbLinkSchema),
-  kbExposures: z.array(kbExposureSchema),
-  kbTickets: z.array(kbTicketSchema),
-  kbIngestRuns: z.array(kbIngestRunSchema),
-  senseEvents: z.array(senseEventSchema),
-  senseAlerts: z.array(senseAlertSchema),
-  senseCallStats: z.array(senseCallStatsSchema),
   qaForms: z.array(qaFormSchema),
-  qaScorecards: z.array(qaScorecardSchema),
   baselineReports: z.array(baselineReportSchema),
 });
 

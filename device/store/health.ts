@@ -1,0 +1,4 @@
+export interface StoreHealth {
+  up: boolean;
+  detail: string;
+}
