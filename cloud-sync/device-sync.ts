@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { EventBus } from '../device/bus.js';
 import type { MqttLink } from './connection.js';
-import { feedOutbox } from './feed.js';
-import { Outbox } from './outbox.js';
+import type { Outbox } from './outbox.js';
 import { heartbeatSchema, PROTOCOL_VERSION, topics, type Heartbeat } from './protocol.js';
 import { OutboxPublisher, type PublisherStats } from './publisher.js';
 import { Updater, type ReleaseHandler } from './updater.js';
@@ -30,12 +28,14 @@ export interface SyncStatus {
   lastHeartbeatAt: string | null;
 }
 
-/** Everything the appliance runs for cloud sync: the outbox and its feed, the publisher, heartbeats and updates. */
+/**
+ * What the appliance runs to talk to the cloud: the publisher that drains the outbox, heartbeats and
+ * updates. The outbox is the journal's and is fed inside its transactions whether or not this runs.
+ */
 export class DeviceSync {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private lastHeartbeatAt: string | null = null;
   private readonly started = Date.now();
-  private unfeed: () => void = () => undefined;
 
   private constructor(
     private readonly link: MqttLink,
@@ -46,8 +46,7 @@ export class DeviceSync {
     private readonly log: Logger,
   ) {}
 
-  static async start(link: MqttLink, bus: EventBus, options: DeviceSyncOptions, log: Logger): Promise<DeviceSync> {
-    const outbox = await Outbox.open(path.join(options.dataDir, 'outbox'));
+  static async start(link: MqttLink, outbox: Outbox, options: DeviceSyncOptions, log: Logger): Promise<DeviceSync> {
     const publisher = new OutboxPublisher(outbox, link.client, { deviceId: options.deviceId }, log);
     const updater = new Updater(
       link.client,
@@ -63,7 +62,6 @@ export class DeviceSync {
       log,
     );
     const sync = new DeviceSync(link, outbox, publisher, updater, options, log);
-    sync.unfeed = feedOutbox(bus, outbox, log);
     await updater.start();
     const beat = (): void => void sync.heartbeat().catch((err: Error) => log.warn({ err: err.message }, 'heartbeat could not be made'));
     link.client.on('connect', beat);
@@ -108,11 +106,9 @@ export class DeviceSync {
     };
   }
 
-  async close(): Promise<void> {
+  close(): void {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.unfeed();
     this.publisher.stop();
     this.updater.stop();
-    await this.outbox.close();
   }
 }

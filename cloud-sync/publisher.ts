@@ -46,8 +46,7 @@ export class OutboxPublisher {
   private readonly inFlight = new Map<DurableStream, number>();
   private readonly rewind = new Set<DurableStream>();
   private readonly sent = new Map<string, SentBatch>();
-  private pumping = false;
-  private again = false;
+  private scheduled = false;
   private stopped = false;
   private receiptWaitMs: number;
   private readonly batchSize: number;
@@ -82,26 +81,21 @@ export class OutboxPublisher {
     return Math.max(1, Math.min(this.window, receiveMaximum ?? this.window));
   }
 
-  /** Starts a send pass unless one runs; a pass that is running goes round once more. */
+  /** Sends what may go now, once per turn of the event loop however often it is asked (a commit of many records asks for each). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = true;
-    void this.pump()
-      .catch((err: Error) => this.log.error({ err: err.message }, 'outbox send pass failed'))
-      .finally(() => {
-        this.pumping = false;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    if (this.stopped || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      try {
+        this.pump();
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'outbox send pass failed');
+      }
+    });
   }
 
-  private async pump(): Promise<void> {
+  private pump(): void {
     let progress = true;
     while (progress && !this.stopped && this.client.connected) {
       progress = false;
@@ -112,7 +106,7 @@ export class OutboxPublisher {
           this.rewind.delete(stream);
           this.cursor.set(stream, 0);
         }
-        const records = await this.outbox.peek(stream, this.batchSize, this.cursor.get(stream));
+        const records = this.outbox.peek(stream, this.batchSize, this.cursor.get(stream));
         if (records.length === 0) continue;
         this.send(stream, records);
         progress = true;

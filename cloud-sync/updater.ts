@@ -149,7 +149,7 @@ export class Updater {
 
   private report(report: RolloutReport): void {
     this.log.info({ release: report.releaseId, kind: report.kind, version: report.version, state: report.state, reason: report.reason }, 'release status');
-    this.outbox.add('rollout', report).catch((err: Error) => this.log.error({ err: err.message }, 'could not record a release status'));
+    this.outbox.record('rollout', report).catch((err: Error) => this.log.error({ err: err.message }, 'could not record a release status'));
   }
 
   private enqueue(step: () => Promise<void>): void {

@@ -1,34 +1,31 @@
 import { mkdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { Cron } from 'croner';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { MqttLink, startEmbeddedBroker, type EmbeddedBroker } from '../cloud-sync/index.js';
+import { importLegacyOutbox, MqttLink, Outbox, startEmbeddedBroker, type EmbeddedBroker } from '../cloud-sync/index.js';
 import { Accounts } from './accounts/index.js';
 import { Calls } from './calls/index.js';
-import { EventBus } from './bus.js';
+import { EventBus, type FactJournal } from './bus.js';
 import type { Config } from './config.js';
-import { MediaWorkers, pruneRecordings, tapProducer } from './media/index.js';
+import { MediaWorkers, pruneRecordings } from './media/index.js';
 import { gatherFacts, loadCoachingTexts, QualityInspection } from './qa/index.js';
-import { conversationStats, EmotionSensing, FaceAnalyser, FRAME_MS, loadRules, TextSentiment, VoiceAnalyser } from './sense/index.js';
-import { answersBundle, FolderConnector, importBundle, Ingestion, Knowledge, KnowledgeTickets, readSeedBundle, readSourcesFile, Synonyms } from './knowledge/index.js';
-import { Customers, EscalationLexicon, loadIntentModel, Presence, Router, type NewCustomer } from './routing/index.js';
+import { CallAnalysis, EmotionSensing, loadRules, TextSentiment } from './sense/index.js';
+import { FolderConnector, Ingestion, Knowledge, KnowledgeTickets, readSourcesFile, scheduleKnowledge, seedKnowledge, Synonyms } from './knowledge/index.js';
+import { Customers, EscalationLexicon, loadIntentModel, Presence, Router } from './routing/index.js';
 import { installedModelDir, startCloudSync, type CloudSync } from './cloud.js';
 import { Baseline, Metrics } from './metrics/index.js';
+import { createFirstStartAccounts, type FirstStartCredential } from './first-start.js';
 import { buildServer } from './server/index.js';
+import { openJournal, legacyImporter, retentionRules } from './journals.js';
 import { Store } from './store/index.js';
-
-export interface FirstStartCredential {
-  username: string;
-  role: string;
-  password: string;
-}
+import { Retention } from './store/retention.js';
 
 export interface Appliance {
   app: FastifyInstance;
   bus: EventBus;
   store: Store;
+  journal: FactJournal;
   media: MediaWorkers;
   mqtt: MqttLink;
   accounts: Accounts;
@@ -47,36 +44,19 @@ export interface Appliance {
   close(): Promise<void>;
 }
 
-const DEMO_AGENTS = [
-  { username: 'agent.chen', displayName: '陳雅婷 Chen Ya-ting', language: 'zh-Hant', skillGroups: ['accounts', 'cards', 'loans', 'insurance', 'investment', 'fraud', 'general', 'vip'] },
-  { username: 'agent.lee', displayName: 'Daniel Lee', language: 'en', skillGroups: ['orders', 'logistics', 'aftersales', 'payments', 'education', 'general'] },
-] as const;
-
-/** Demo customers for trying identification at the kiosk (listed in the README); numbers are not real. */
-const DEMO_CUSTOMERS: NewCustomer[] = [
-  { name: '王大明 Wang Da-ming', tier: 'vip', cardNumber: '4000001234567899', phone: '0912345678' },
-  { name: 'Alex Chan', tier: 'standard', cardNumber: '4000009876543210', phone: '91234567' },
-];
-
 const LEXICON_FILE = new URL('../models/intent/escalation.json', import.meta.url);
 const SYNONYMS_FILE = new URL('./knowledge/synonyms.json', import.meta.url);
-const SEED_DIR = new URL('./knowledge/seed', import.meta.url);
 const SENSE_LEXICON_FILE = new URL('../models/sense/lexicon.json', import.meta.url);
 const SENSE_RULES_FILE = new URL('../models/sense/rules.json', import.meta.url);
 const COACHING_FILE = new URL('../models/qa/coaching.json', import.meta.url);
-/** The voice tap's audio: what pitch tracking needs and little more. */
-const VOICE_SAMPLE_RATE = 16_000;
-const VOICE_TAP_FRAME_MS = 100;
-/** Face analysis frames: the detector works on 256 px anyway; this keeps decoding cheap. */
-const FACE_WIDTH = 320;
-const FACE_HEIGHT = 240;
 
 /** Wires store, media, MQTT and HTTP together. Does not listen: the caller decides where. */
 export async function startAppliance(config: Config, log: Logger): Promise<Appliance> {
   const bus = new EventBus();
   bus.onListenerError((name, err) => log.error({ event: name, err }, 'event listener failed'));
-  const store = await Store.open(join(config.dataDir, 'branchline.json'));
-  const stopped: (() => Promise<void> | void)[] = [() => store.close()];
+  // The journals open first: a v7 store moves its journals into them while it migrates.
+  const journal = await openJournal(join(config.dataDir, 'branchline.db'), bus, log);
+  const stopped: (() => Promise<void> | void)[] = [() => journal.close()];
   const stopAll = async (): Promise<void> => {
     for (const stop of [...stopped].reverse()) {
       try {
@@ -87,6 +67,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     }
   };
   try {
+    const store = await Store.open(join(config.dataDir, 'branchline.json'), { importLegacy: legacyImporter(journal, log) });
+    stopped.push(() => store.close());
     const accounts = new Accounts(store, bus, config);
     const media = await MediaWorkers.start({ count: config.mediaWorkers, respawnDelayMs: config.mediaWorkerRespawnMs }, log, bus);
     stopped.push(() => media.close());
@@ -118,57 +100,32 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     });
     log.info({ labels: intentModel.labels.size, trainedAt: intentModel.manifest.trainedAt }, 'intent model loaded');
     const customers = new Customers(store);
-    const knowledge = new Knowledge(store, bus, new Synonyms(SYNONYMS_FILE.pathname));
-    if (knowledge.articleCount === 0) {
-      // First start: the demo knowledge base and the bot's answer for every bot-tier intent.
-      const seeded = await importBundle(knowledge, await readSeedBundle(SEED_DIR.pathname), 'seed');
-      const answers = await importBundle(knowledge, answersBundle([...intentModel.labels.values()]), 'seed');
-      log.info({ articles: seeded.added + answers.added }, 'demo knowledge base seeded');
-    }
-    const tickets = new KnowledgeTickets(store, bus, knowledge, { slaHours: config.ticketSlaHours, warnBeforeHours: config.ticketWarnHours });
-    const deadlines = setInterval(() => {
-      tickets.checkDeadlines().catch((err: Error) => log.error({ err: err.message }, 'ticket deadline check failed'));
-    }, 60_000);
-    deadlines.unref();
-    stopped.push(() => clearInterval(deadlines));
-    bus.on('knowledge.ticket.warning', (w) => log.warn({ ticket: w.number, kind: w.kind, dueAt: w.dueAt }, 'knowledge ticket deadline'));
-    // A repeat question settles what the customer was shown before; a daily pass settles the quiet ones.
-    const settle = (customerId: string | null, intent: string | null, sessionId: string | null) =>
-      knowledge.settleByRepeats(customerId, intent, sessionId).catch((err: Error) => log.error({ err: err.message }, 'settling outcomes failed'));
-    bus.on('routing.decided', (e) => (e.customerId ? settle(e.customerId, e.label, e.sessionId) : undefined));
-    const quietDays = setInterval(() => settle(null, null, null), 3_600_000);
-    quietDays.unref();
-    stopped.push(() => clearInterval(quietDays));
-    const monthlyReview = new Cron('0 9 1 * *', { protect: true }, () => {
-      const due = knowledge.review();
-      bus.emit('knowledge.review.ready', { articles: due.length, at: new Date().toISOString() });
-      log.info({ articles: due.length }, 'monthly knowledge review ready (Admin -> Knowledge -> Monthly review)');
-    });
-    stopped.push(() => monthlyReview.stop());
+    const knowledge = new Knowledge(journal, store, bus, new Synonyms(SYNONYMS_FILE.pathname));
+    await seedKnowledge(knowledge, [...intentModel.labels.values()], log);
+    const tickets = new KnowledgeTickets(journal, knowledge, { slaHours: config.ticketSlaHours, warnBeforeHours: config.ticketWarnHours });
     const inbox = config.knowledgeInboxDir ?? join(config.dataDir, 'knowledge-inbox');
     await mkdir(inbox, { recursive: true });
     const connectors = [new FolderConnector('inbox', inbox), ...(config.knowledgeSourcesFile ? await readSourcesFile(config.knowledgeSourcesFile) : [])];
-    const ingestion = new Ingestion(store, bus, knowledge, connectors, log);
-    ingestion.schedule(config.knowledgeIngestCron);
-    stopped.push(() => ingestion.stop());
+    const ingestion = new Ingestion(journal, knowledge, connectors, log);
+    stopped.push(scheduleKnowledge({ journal, bus, knowledge, tickets, ingestion, log, ingestCron: config.knowledgeIngestCron }));
     const router = new Router(
-      store,
-      bus,
+      journal,
       intentModel,
       new EscalationLexicon(LEXICON_FILE.pathname),
       customers,
       { clarifyBelow: config.routingClarifyBelow, clarifyOptionFloor: 0.05, fallbackSkill: config.routingFallbackSkill },
-      async ({ intent, text, lang, sessionId, customerId }) => {
-        const [best] = await knowledge.recommend({ text, intent, lang, limit: 1, shownTo: { audience: 'bot', sessionId, customerId } });
-        return best ? { exposureId: best.exposureId, title: best.title, body: best.body } : null;
-      },
+      (question) => knowledge.botAnswer(question),
     );
-    const cloud = await startCloudSync(config, mqtt, broker, { bus, router, knowledge }, log);
+    // Before anything adds to the outbox: a v7 device's unsent records keep their sequence numbers.
+    const legacyOutbox = await importLegacyOutbox(join(config.dataDir, 'outbox'), new Outbox(journal), journal);
+    if (legacyOutbox) log.info({ records: legacyOutbox.records }, 'the v7 outbox was moved into the journal');
+    // The feed reads a session's emotion summary only when a call ends; by then sensing exists.
+    const cloud = await startCloudSync(config, mqtt, broker, { journal, sources: { emotionSummary: (sessionId) => sensing.emotionSummary(sessionId) }, router, knowledge }, log);
     stopped.push(() => cloud.close());
     const presence = new Presence(bus);
     const recordingsDir = join(config.dataDir, 'recordings');
     const calls = new Calls(
-      store,
+      journal,
       bus,
       media,
       presence,
@@ -188,65 +145,11 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     );
 
     const analysisEnabled = (kioskId: string) => accounts.getKiosk(kioskId)?.analysisEnabled ?? false;
-    const sensing = new EmotionSensing(store, bus, new TextSentiment(SENSE_LEXICON_FILE.pathname), loadRules(SENSE_RULES_FILE.pathname), analysisEnabled);
-    // The customer's voice is analysed on the appliance as it arrives; only scores and events are kept.
-    // Loaded at the first call that needs it: the models take a moment and most of a process's life has no call.
-    let faces: Promise<FaceAnalyser> | null = null;
-    // A tap runs many times a second: its first failure in a call is logged, the rest only counted.
-    const tapFailed = (callId: string, analysis: string) => (err: Error, failures: number) => {
-      if (failures === 1) log.warn({ callId, analysis, err: err.message }, 'analysis of a frame failed; later failures in this call are not logged');
-    };
-    stopped.push(async () => (faces ? (await faces.catch(() => null))?.close() : undefined));
-    bus.on('call.producer', ({ callId, role, kind }) => {
-      const record = calls.record(callId);
-      if (role !== 'customer' || kind !== 'video' || config.faceFps === 0 || !record || !analysisEnabled(record.kioskId)) return;
-      const source = calls.producerOf(callId, 'customer', 'video');
-      if (!source) return;
-      const ref = { sessionId: record.sessionId ?? callId, callId, kioskId: record.kioskId };
-      faces ??= FaceAnalyser.create();
-      // The tap drops frames while the analyser is busy, so the rate falls with the CPU and never lags.
-      faces
-        .then((face) =>
-          tapProducer(source.router, source.producer, { kind: 'video', fps: config.faceFps, width: FACE_WIDTH, height: FACE_HEIGHT }, async (frame) => {
-            await sensing.onFace(ref, await face.analyse(frame.data, FACE_WIDTH, FACE_HEIGHT), frame.at);
-          }, tapFailed(callId, 'face')),
-        )
-        .catch((err: Error) => log.warn({ callId, err: err.message }, 'face analysis could not start'));
-    });
-    // Both sides' voice activity gives the call's talk statistics; the customer's voice is also analysed.
-    const voices = new Map<string, Partial<Record<'customer' | 'agent', { analyser: VoiceAnalyser; startedAt: number }>>>();
-    bus.on('call.producer', ({ callId, role, kind }) => {
-      const record = calls.record(callId);
-      if (kind !== 'audio' || !record || !analysisEnabled(record.kioskId)) return;
-      const source = calls.producerOf(callId, role, 'audio');
-      if (!source) return;
-      const voice = { analyser: new VoiceAnalyser(VOICE_SAMPLE_RATE), startedAt: Date.now() };
-      voices.set(callId, { ...voices.get(callId), [role]: voice });
-      const ref = { sessionId: record.sessionId ?? callId, callId, kioskId: record.kioskId };
-      tapProducer(source.router, source.producer, { kind: 'audio', sampleRate: VOICE_SAMPLE_RATE, frameMs: VOICE_TAP_FRAME_MS }, async (frame) => {
-        // Time without audio (muted, or frames dropped while the analyser was busy) is silence.
-        const utterances = [...voice.analyser.advanceTo(Date.now() - voice.startedAt - VOICE_TAP_FRAME_MS), ...voice.analyser.pushPcm(frame.data)];
-        if (role === 'customer') for (const utterance of utterances) await sensing.onUtterance(ref, utterance);
-      }, tapFailed(callId, 'voice')).catch((err: Error) => log.warn({ callId, err: err.message }, 'voice analysis could not start'));
-    });
-    bus.on('call.ended', ({ callId, sessionId, at }) => {
-      const sides = voices.get(callId);
-      voices.delete(callId);
-      if (!sides?.customer || !sides.agent) return;
-      // The statistics cover the call from its answer to its end on the wall clock: the taps start a
-      // moment after the answer, at different moments, and stop hearing anything when a side mutes.
-      const end = Date.parse(at);
-      const answeredAt = calls.record(callId)?.answeredAt;
-      const start = Math.min(answeredAt ? Date.parse(answeredAt) : Infinity, sides.customer.startedAt, sides.agent.startedAt);
-      const align = (side: { analyser: VoiceAnalyser; startedAt: number }) => {
-        side.analyser.advanceTo(end - side.startedAt);
-        return [...new Array<boolean>(Math.max(0, Math.round((side.startedAt - start) / FRAME_MS))).fill(false), ...side.analyser.speechFlags];
-      };
-      const stats = conversationStats(align(sides.customer), align(sides.agent));
-      sensing.recordCallStats(callId, sessionId, stats).catch((err: Error) => log.error({ err: err.message }, 'could not keep call talk statistics'));
-    });
+    const sensing = new EmotionSensing(journal, bus, new TextSentiment(SENSE_LEXICON_FILE.pathname), loadRules(SENSE_RULES_FILE.pathname), analysisEnabled);
+    const analysis = new CallAnalysis(bus, sensing, calls, analysisEnabled, { faceFps: config.faceFps }, log);
+    stopped.push(() => analysis.close());
 
-    const quality = new QualityInspection(store, bus, (sessionId) =>
+    const quality = new QualityInspection(journal, store, bus, (sessionId) =>
       gatherFacts(
         {
           speech: null,
@@ -254,8 +157,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
           calls: (id) => calls.callsOfSession(id),
           exposures: (id) => knowledge.exposuresOf(id),
           recommendable: (articleId) => knowledge.recommendable(articleId),
-          ticketOpened: (id) => tickets.list().some((t) => t.sessionId === id),
-          timeline: (id) => sensing.timeline(id),
+          ticketOpened: (id) => tickets.ticketOpenedFor(id),
+          emotion: (callId) => sensing.callEmotion(callId),
           alerts: (id) => sensing.alertsOf(id),
           talk: (callId) => sensing.callStats(callId),
         },
@@ -265,8 +168,21 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       { unwrappedAfterMs: config.qaUnwrappedMinutes * 60_000, onScoreFailed: (sessionId, err) => log.error({ sessionId, err: err.message }, 'a session could not be scored') },
     );
 
-    const health = { store: () => store.health(), media: () => media.health(), mqtt: () => mqtt.health() };
-    const metrics = new Metrics(store, accounts, calls, presence, health);
+    const health = { store: () => store.health(), journal: () => journal.health(), media: () => media.health(), mqtt: () => mqtt.health() };
+    const metrics = new Metrics(
+      journal,
+      {
+        sessionsBetween: (from, to) => router.sessionsBetween(from, to),
+        callsBetween: (from, to) => calls.callsBetween(from, to),
+        scorecardsBetween: (from, to) => quality.scorecardsBetween(from, to),
+        recentAlerts: (limit, since) => sensing.alerts(limit, since),
+      },
+      accounts,
+      calls,
+      presence,
+      health,
+      { recordRetentionDays: config.recordRetentionDays },
+    );
     const baseline = new Baseline(store, (text) => router.classify(text));
     const app = await buildServer({
       log,
@@ -301,15 +217,16 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       );
     };
     prune();
-    const retention = setInterval(prune, 3_600_000);
-    retention.unref();
-    stopped.push(() => clearInterval(retention));
+    const recordings = setInterval(prune, 3_600_000);
+    recordings.unref();
+    stopped.push(() => clearInterval(recordings));
+    const retention = new Retention(journal, retentionRules(journal, config, (before) => metrics.days.rollUpBefore(before)), log);
+    stopped.push(retention.schedule(3_600_000));
 
     // Last, so that a start that fails earlier never creates passwords nobody saw.
-    const firstStartCredentials = await createFirstStartAccounts(accounts);
-    if (firstStartCredentials.length > 0) for (const demo of DEMO_CUSTOMERS) await customers.add(demo);
+    const firstStartCredentials = await createFirstStartAccounts(accounts, customers);
 
-    return { app, bus, store, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, quality, cloud, metrics, firstStartCredentials, close: stopAll };
+    return { app, bus, store, journal, media, mqtt, accounts, calls, router, customers, knowledge, tickets, ingestion, sensing, quality, cloud, metrics, firstStartCredentials, close: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -326,15 +243,4 @@ function defaultAnnouncedAddress(listenIp: string): string | undefined {
     .flat()
     .find((i) => i && i.family === 'IPv4' && !i.internal);
   return external?.address ?? '127.0.0.1';
-}
-
-async function createFirstStartAccounts(accounts: Accounts): Promise<FirstStartCredential[]> {
-  const admin = await accounts.ensureAdmin();
-  if (!admin) return [];
-  const credentials: FirstStartCredential[] = [{ ...admin, role: 'admin' }];
-  for (const demo of DEMO_AGENTS) {
-    const { password } = await accounts.createUser({ ...demo, skillGroups: [...demo.skillGroups], role: 'agent' });
-    credentials.push({ username: demo.username, role: 'agent (demo)', password: password! });
-  }
-  return credentials;
 }

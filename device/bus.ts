@@ -30,7 +30,18 @@ export interface BusEvents {
     at: string;
   };
   'sense.alert': { alert: SenseAlert; kioskId: string };
-  'call.ended': { callId: string; sessionId: string | null; reason: string; at: string };
+  /** With what the cloud's call-ended record needs, so the outbox builds it inside the same transaction. */
+  'call.ended': {
+    callId: string;
+    sessionId: string | null;
+    reason: string;
+    at: string;
+    kioskId: string;
+    skill: string;
+    agentId: string | null;
+    requestedAt: string;
+    answeredAt: string | null;
+  };
   'routing.decided': {
     sessionId: string;
     kioskId: string;

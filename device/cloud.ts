@@ -1,8 +1,20 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { DeviceSync, generateFleetKeys, hubToken, startHub, type EmbeddedBroker, type MqttLink, type ReleaseHandler, type RunningHub } from '../cloud-sync/index.js';
-import type { EventBus } from './bus.js';
+import {
+  DeviceSync,
+  feedOutbox,
+  generateFleetKeys,
+  hubToken,
+  Outbox,
+  startHub,
+  type EmbeddedBroker,
+  type FeedSources,
+  type MqttLink,
+  type ReleaseHandler,
+  type RunningHub,
+} from '../cloud-sync/index.js';
+import type { FactJournal } from './bus.js';
 import { checkRemoteSettings, remoteConfigVersion, type Config } from './config.js';
 import { importBundle, type Knowledge, type KnowledgeBundle } from './knowledge/index.js';
 import { loadIntentModel, type Router } from './routing/index.js';
@@ -80,13 +92,19 @@ function releaseHandlers(config: Config, router: Router, knowledge: Knowledge): 
   };
 }
 
+/**
+ * Feeds the journal's outbox and starts sending it. The feed is in place when this returns to its first
+ * await, so call it before anything records the facts it feeds (a fact recorded earlier has no record).
+ */
 export async function startCloudSync(
   config: Config,
   link: MqttLink,
   broker: EmbeddedBroker | null,
-  deps: { bus: EventBus; router: Router; knowledge: Knowledge },
+  deps: { journal: FactJournal; sources: FeedSources; router: Router; knowledge: Knowledge },
   log: Logger,
 ): Promise<CloudSync> {
+  const outbox = new Outbox(deps.journal);
+  feedOutbox(deps.journal, outbox, deps.sources, log);
   const fleetDir = path.join(config.dataDir, 'fleet');
   let publicKeyPem: string | null = null;
   if (config.fleetPublicKeyFile) publicKeyPem = await readFile(config.fleetPublicKeyFile, 'utf8');
@@ -112,7 +130,7 @@ export async function startCloudSync(
   }
   const sync = await DeviceSync.start(
     link,
-    deps.bus,
+    outbox,
     {
       deviceId: config.deviceId,
       group: config.deviceGroup,
@@ -131,7 +149,7 @@ export async function startCloudSync(
     hub,
     hubToken: token,
     async close() {
-      await sync.close();
+      sync.close();
       await hub?.close();
     },
   };

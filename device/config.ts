@@ -36,6 +36,10 @@ const configSchema = z.object({
   rtcMaxPort: wholeNumber(1024, 65535).default(49999),
   callReconnectSeconds: wholeNumber(1, 300).default(30),
   recordingRetentionDays: wholeNumber(1, 3650).default(30),
+  // Per-reading emotion data (sense events, alerts, talk statistics) is most of what a busy branch keeps.
+  senseRetentionDays: wholeNumber(1, 3650).default(90),
+  // Service sessions, calls with their chat, scorecards, exposures, closed tickets; daily KPI rollups stay.
+  recordRetentionDays: wholeNumber(1, 3650).default(730),
   sessionTtlHours: wholeNumber(1, 24 * 30).default(12),
   cookieSecure: bool.default(false),
   loginMaxFailuresPerAccount: wholeNumber(1, 1000).default(5),
@@ -90,6 +94,8 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   rtcMaxPort: 'BRANCHLINE_RTC_MAX_PORT',
   callReconnectSeconds: 'BRANCHLINE_CALL_RECONNECT_SECONDS',
   recordingRetentionDays: 'BRANCHLINE_RECORDING_RETENTION_DAYS',
+  senseRetentionDays: 'BRANCHLINE_SENSE_RETENTION_DAYS',
+  recordRetentionDays: 'BRANCHLINE_RECORD_RETENTION_DAYS',
   sessionTtlHours: 'BRANCHLINE_SESSION_TTL_HOURS',
   cookieSecure: 'BRANCHLINE_COOKIE_SECURE',
   loginMaxFailuresPerAccount: 'BRANCHLINE_LOGIN_MAX_FAILURES_PER_ACCOUNT',

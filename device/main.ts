@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, redactedConfig } from './config.js';
-import { startAppliance, type FirstStartCredential } from './appliance.js';
+import { startAppliance } from './appliance.js';
+import type { FirstStartCredential } from './first-start.js';
 import { guardProcess } from './faults.js';
 import { createLogger } from './log.js';
 

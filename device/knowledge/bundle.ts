@@ -1,7 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { articleInputSchema, KnowledgeError, referenceInputSchema, type Knowledge } from './knowledge.js';
+import { KnowledgeError } from './errors.js';
+import { articleInputSchema, referenceInputSchema } from './inputs.js';
+import type { Knowledge } from './knowledge.js';
 
 /**
  * A versioned knowledge release: products, policies and articles to add or update, articles to retire.
@@ -40,7 +42,7 @@ export async function importBundle(knowledge: Knowledge, raw: unknown, author: s
   const report: BundleReport = { version: bundle.version, added: 0, changed: 0, unchanged: 0, retired: 0 };
   // Articles that supersede others in the same bundle come after them.
   const ordered = [...bundle.articles].sort((a, b) => a.supersedes.length - b.supersedes.length);
-  await knowledge.transaction((tx) => {
+  await knowledge.graph.transaction((tx) => {
     for (const product of bundle.products) tx.upsertReference('product', product);
     for (const policy of bundle.policies) tx.upsertReference('policy', policy);
     for (const article of ordered) {

@@ -1,5 +1,29 @@
-export { Knowledge, KnowledgeError, articleInputSchema, referenceInputSchema } from './knowledge.js';
-export type { ReviewItem, ArticleInput, ArticleStats, Recommendation, RecommendInput, ReferenceInput, SearchResult, KnowledgeTransaction } from './knowledge.js';
+import type { TableOwner } from '../store/index.js';
+
+/** The knowledge journals: exposures with their per-article tally, tickets, ingestion runs. */
+export const knowledgeTables: TableOwner = { owner: 'knowledge', dir: new URL('./sql/', import.meta.url) };
+
+export { Knowledge } from './knowledge.js';
+export type { ArticleDetail, BotAnswer } from './knowledge.js';
+export { KnowledgeError } from './errors.js';
+export { articleInputSchema, referenceInputSchema } from './inputs.js';
+export type { ArticleInput, ReferenceInput } from './inputs.js';
+export { KnowledgeGraph } from './graph.js';
+export type { ArticleSaved, KnowledgeTransaction, ReferenceResult, ReferenceType } from './graph.js';
+export { KnowledgeIndexes } from './indexes.js';
+export type { GraphChange, SearchResult } from './indexes.js';
+export { Recommender } from './recommendation.js';
+export type { Recommendation, RecommendInput } from './recommendation.js';
+export { ExposureLedger } from './exposure-ledger.js';
+export type { ArticleStats, Audience, ShownArticle } from './exposure-ledger.js';
+export type { ReviewItem } from './review.js';
+export { ExposureRepository } from './exposure-repository.js';
+export type { ArticleTally } from './exposure-repository.js';
+export { TicketRepository } from './ticket-repository.js';
+export { IngestRunRepository } from './ingest-run-repository.js';
+export { scheduleKnowledge } from './schedules.js';
+export type { KnowledgeSchedules } from './schedules.js';
+export { seedKnowledge } from './seeding.js';
 export { importBundle, readSeedBundle, knowledgeBundleSchema } from './bundle.js';
 export type { BundleReport, KnowledgeBundle } from './bundle.js';
 export { Synonyms } from './synonyms.js';
@@ -7,7 +31,7 @@ export { wilsonLowerBound, rankSolutions, EXPLORATION_TRIALS } from './ranking.j
 export type { SolutionCandidate, RankedSolution } from './ranking.js';
 export { answersBundle } from './answers.js';
 export { KnowledgeTickets, ticketAssignSchema, ticketCommentSchema, ticketResolveSchema, newTicketSchema } from './tickets.js';
-export type { TicketOptions } from './tickets.js';
+export type { TicketInput, TicketOptions } from './tickets.js';
 export { Ingestion } from './ingest/runner.js';
 export { FolderConnector } from './ingest/folder.js';
 export { FeedConnector } from './ingest/feed.js';

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { EventBus } from '../bus.js';
-import { LANGUAGES, type KbTicket, type Language, type Store } from '../store/index.js';
-import { articleInputSchema, KnowledgeError, type Knowledge } from './knowledge.js';
+import type { BusEvents, FactJournal } from '../bus.js';
+import { LANGUAGES, type KbTicket, type Language, type Tx } from '../store/index.js';
+import { KnowledgeError } from './errors.js';
+import { articleInputSchema, type ArticleInput } from './inputs.js';
+import type { Knowledge } from './knowledge.js';
+import { TicketRepository, type TicketWarningKind } from './ticket-repository.js';
 
 export const ticketCommentSchema = z.strictObject({ text: z.string().trim().min(1).max(2000) });
 export const ticketAssignSchema = z.strictObject({ assignee: z.string().trim().min(1).max(100).nullable() });
@@ -18,6 +21,14 @@ export interface TicketOptions {
   warnBeforeHours: number;
 }
 
+export interface TicketInput {
+  question: string;
+  intent: string | null;
+  lang: Language;
+  origin: KbTicket['origin'];
+  sessionId: string | null;
+}
+
 const HOUR = 3_600_000;
 
 /**
@@ -26,19 +37,22 @@ const HOUR = 3_600_000;
  * from then on answers the same question (the ticket's question joins the article's keywords).
  */
 export class KnowledgeTickets {
+  readonly repository: TicketRepository;
+
   constructor(
-    private readonly store: Store,
-    private readonly bus: EventBus,
+    private readonly journal: FactJournal,
     private readonly knowledge: Knowledge,
     private readonly options: TicketOptions,
     private readonly now: () => number = Date.now,
   ) {
-    bus.on('routing.wrapped-up', (e) =>
-      e.resolved ? undefined : this.open({ question: e.question, intent: e.label, lang: e.lang as Language, origin: 'unresolved-call', sessionId: e.sessionId }),
-    );
-    bus.on('routing.decided', (e) =>
-      e.kind === 'bot' && !e.answered ? this.open({ question: e.text, intent: e.label, lang: e.lang as Language, origin: 'unanswered-question', sessionId: e.sessionId }) : undefined,
-    );
+    this.repository = new TicketRepository(journal.db);
+    // Opened in the same transaction as the fact that calls for it: a crash cannot keep one without the other.
+    journal.inTransaction('routing.wrapped-up', (e, tx) => {
+      if (!e.resolved) this.openIn(tx, { question: e.question, intent: e.label, lang: e.lang as Language, origin: 'unresolved-call', sessionId: e.sessionId });
+    });
+    journal.inTransaction('routing.decided', (e, tx) => {
+      if (e.kind === 'bot' && !e.answered) this.openIn(tx, { question: e.text, intent: e.label, lang: e.lang as Language, origin: 'unanswered-question', sessionId: e.sessionId });
+    });
   }
 
   private at(): string {
@@ -46,60 +60,61 @@ export class KnowledgeTickets {
   }
 
   /** Opens a ticket; a session gives at most one, however often it comes up. */
-  async open(input: { question: string; intent: string | null; lang: Language; origin: KbTicket['origin']; sessionId: string | null }): Promise<KbTicket> {
+  open(input: TicketInput): Promise<KbTicket> {
+    return this.journal.write((tx) => this.openIn(tx, input));
+  }
+
+  private openIn(tx: Tx<BusEvents>, input: TicketInput): KbTicket {
+    const existing = input.sessionId ? this.repository.ticketOfSession(input.sessionId) : null;
+    if (existing) return existing;
     const createdAt = this.at();
-    const { ticket, created } = await this.store.update((d) => {
-      const existing = input.sessionId ? d.kbTickets.find((t) => t.sessionId === input.sessionId) : undefined;
-      if (existing) return { ticket: existing, created: false };
-      const ticket: KbTicket = {
-        id: randomUUID(),
-        number: d.kbTickets.reduce((max, t) => Math.max(max, t.number), 0) + 1,
-        ...input,
-        status: 'open',
-        assignee: null,
-        createdAt,
-        dueAt: new Date(Date.parse(createdAt) + this.options.slaHours * HOUR).toISOString(),
-        comments: [],
-        warnings: [],
-        resolvedAt: null,
-        resolution: null,
-      };
-      d.kbTickets.push(ticket);
-      return { ticket, created: true };
-    });
-    if (created) this.bus.emit('knowledge.ticket.opened', { ticketId: ticket.id, number: ticket.number, intent: ticket.intent, dueAt: ticket.dueAt, at: createdAt });
-    return ticket;
+    const ticket: Omit<KbTicket, 'number'> = {
+      id: randomUUID(),
+      ...input,
+      status: 'open',
+      assignee: null,
+      createdAt,
+      dueAt: new Date(Date.parse(createdAt) + this.options.slaHours * HOUR).toISOString(),
+      comments: [],
+      warnings: [],
+      resolvedAt: null,
+      resolution: null,
+    };
+    const number = this.repository.insert(ticket);
+    tx.emit('knowledge.ticket.opened', { ticketId: ticket.id, number, intent: ticket.intent, dueAt: ticket.dueAt, at: createdAt });
+    return { ...ticket, number };
   }
 
   list(status?: KbTicket['status']): KbTicket[] {
-    return this.store.read((d) => d.kbTickets.filter((t) => !status || t.status === status).sort((a, b) => a.dueAt.localeCompare(b.dueAt)));
+    return this.repository.list(status);
   }
 
   get(id: string): KbTicket {
-    const ticket = this.store.read((d) => d.kbTickets.find((t) => t.id === id));
+    const ticket = this.repository.ticket(id);
     if (!ticket) throw new KnowledgeError('no such ticket', 404);
     return ticket;
   }
 
-  private async change(id: string, apply: (ticket: KbTicket) => void): Promise<KbTicket> {
-    return this.store.update((d) => {
-      const ticket = d.kbTickets.find((t) => t.id === id);
-      if (!ticket) throw new KnowledgeError('no such ticket', 404);
+  /** Whether the session gave a ticket, for quality inspection. */
+  ticketOpenedFor(sessionId: string): boolean {
+    return this.repository.openedFor(sessionId);
+  }
+
+  private change(id: string, apply: (ticket: KbTicket, tx: Tx<BusEvents>) => void): Promise<KbTicket> {
+    return this.journal.write((tx) => {
+      const ticket = this.get(id);
       if (ticket.status === 'resolved') throw new KnowledgeError('the ticket is already resolved', 409);
-      apply(ticket);
-      return { ...ticket };
+      apply(ticket, tx);
+      return this.get(id);
     });
   }
 
   assign(id: string, assignee: string | null): Promise<KbTicket> {
-    return this.change(id, (t) => {
-      t.assignee = assignee;
-      t.status = assignee ? 'assigned' : 'open';
-    });
+    return this.change(id, () => this.repository.assign(id, assignee));
   }
 
   comment(id: string, by: string, text: string): Promise<KbTicket> {
-    return this.change(id, (t) => void t.comments.push({ by, text, at: this.at() }));
+    return this.change(id, (t) => this.repository.addComment(t.number, { by, text, at: this.at() }));
   }
 
   /**
@@ -109,20 +124,20 @@ export class KnowledgeTickets {
   async resolve(id: string, by: string, resolution: z.output<typeof ticketResolveSchema>): Promise<KbTicket> {
     const ticket = this.get(id);
     if (ticket.status === 'resolved') throw new KnowledgeError('the ticket is already resolved', 409);
-    const withQuestion = (input: z.output<typeof articleInputSchema>) => ({
+    const withQuestion = (input: ArticleInput): ArticleInput => ({
       ...input,
       intents: ticket.intent && !input.intents.includes(ticket.intent) ? [...input.intents, ticket.intent] : input.intents,
       keywords: { ...input.keywords, [ticket.lang]: [...new Set([...input.keywords[ticket.lang], ticket.question])] },
     });
-    let articleId: string;
+    let article: ArticleInput;
     let how: 'written' | 'linked';
     if ('article' in resolution) {
-      articleId = (await this.knowledge.upsertArticle(withQuestion(resolution.article), by)).articleId;
+      article = resolution.article;
       how = 'written';
     } else {
       const current = this.knowledge.article(resolution.articleId);
       if (current.node.status !== 'active') throw new KnowledgeError('a retired article cannot resolve a ticket', 409);
-      const input = articleInputSchema.parse({
+      article = articleInputSchema.parse({
         key: current.node.key,
         title: current.version.title,
         body: current.version.body,
@@ -131,38 +146,32 @@ export class KnowledgeTickets {
         validUntil: current.version.validUntil,
         intents: current.links.filter((l) => l.type === 'solves' && l.direction === 'out').map((l) => l.node.key),
       });
-      articleId = (await this.knowledge.upsertArticle(withQuestion(input), by)).articleId;
       how = 'linked';
     }
-    const resolvedAt = this.at();
-    const resolved = await this.change(id, (t) => {
-      t.status = 'resolved';
-      t.resolvedAt = resolvedAt;
-      t.resolution = { articleId, how, by };
+    const { articleId } = await this.knowledge.graph.upsertArticle(withQuestion(article), by);
+    return this.change(id, (t, tx) => {
+      const resolvedAt = this.at();
+      this.repository.resolve(id, resolvedAt, { articleId, how, by });
+      tx.emit('knowledge.ticket.resolved', { ticketId: id, number: t.number, articleId, at: resolvedAt });
     });
-    this.bus.emit('knowledge.ticket.resolved', { ticketId: id, number: resolved.number, articleId, at: resolvedAt });
-    return resolved;
   }
 
   /** Warns once when a ticket comes within warnBeforeHours of its due time and once when it is breached. */
-  async checkDeadlines(): Promise<{ ticketId: string; kind: 'due-soon' | 'breached' }[]> {
-    const now = this.now();
-    const at = this.at();
-    const due = this.store.read((d) =>
-      d.kbTickets.flatMap((t): { ticket: KbTicket; kind: 'due-soon' | 'breached' }[] => {
-        if (t.status === 'resolved') return [];
-        const deadline = Date.parse(t.dueAt);
-        const has = (kind: string) => t.warnings.some((w) => w.kind === kind);
-        if (now >= deadline) return has('breached') ? [] : [{ ticket: t, kind: 'breached' }];
-        return now >= deadline - this.options.warnBeforeHours * HOUR && !has('due-soon') ? [{ ticket: t, kind: 'due-soon' }] : [];
-      }),
-    );
-    // Most minutes nothing is due: the store is written only when there is a warning to keep.
-    if (due.length === 0) return [];
-    await this.store.update(() => {
-      for (const { ticket, kind } of due) ticket.warnings.push({ kind, at });
+  async checkDeadlines(): Promise<{ ticketId: string; kind: TicketWarningKind }[]> {
+    const owed = () => {
+      const now = this.now();
+      return this.repository.dueForWarning(new Date(now).toISOString(), new Date(now + this.options.warnBeforeHours * HOUR).toISOString());
+    };
+    // Most minutes nothing is due: the journal is written only when there is a warning to keep.
+    if (owed().length === 0) return [];
+    return this.journal.write((tx) => {
+      const at = this.at();
+      // Read again inside the write: a check that overlapped this one has kept its warnings by now.
+      return owed().map(({ number, id, dueAt, kind }) => {
+        this.repository.addWarning(number, kind, at);
+        tx.emit('knowledge.ticket.warning', { ticketId: id, number, kind, dueAt, at });
+        return { ticketId: id, kind };
+      });
     });
-    for (const { ticket, kind } of due) this.bus.emit('knowledge.ticket.warning', { ticketId: ticket.id, number: ticket.number, kind, dueAt: ticket.dueAt, at });
-    return due.map(({ ticket, kind }) => ({ ticketId: ticket.id, kind }));
   }
 }

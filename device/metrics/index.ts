@@ -1,7 +1,17 @@
+import type { TableOwner } from '../store/index.js';
+
 export { Metrics } from './metrics.js';
-export type { Wallboard, HealthSource } from './metrics.js';
-export { computeKpis, sessionIntent, KPI_GROUPS, REPEAT_WINDOW_DAYS, SERVICE_ERROR_BELOW } from './kpis.js';
-export type { Kpis, KpiGroup, KpiReport, KpiInput } from './kpis.js';
+export type { Wallboard, HealthSource, MetricsOptions } from './metrics.js';
+export { KpiDays } from './kpi-days.js';
+export type { KpiDay, StoredGrouping } from './kpi-days.js';
+export { KpiReports } from './kpi-reports.js';
+export type { KpiReport } from './kpi-reports.js';
+export type { KpiSources, WallboardAlert } from './sources.js';
+export { sessionIntent, KPI_GROUPS, REPEAT_WINDOW_DAYS, SERVICE_ERROR_BELOW } from './kpis.js';
+export type { Kpis, KpiCall, KpiGroup, KpiScorecard, KpiTally, RoutingMeasures } from './kpis.js';
 export { Baseline, BaselineError, BASELINE_MAX_BYTES, buildReport, intentGroup, readComplaints } from './baseline.js';
 export type { Classify, ComplaintRow } from './baseline.js';
 export { baselineHtml } from './baseline-html.js';
+
+/** The daily KPI rollups. */
+export const metricsTables: TableOwner = { owner: 'metrics', dir: new URL('./sql/', import.meta.url) };

@@ -5,6 +5,13 @@ import type { CallRecord, QaScorecardRecord, ServiceSessionRecord } from '../sto
 export const REPEAT_WINDOW_DAYS = 7;
 /** A quality scorecard below this total is a service error. */
 export const SERVICE_ERROR_BELOW = 60;
+export const DAY_MS = 86_400_000;
+export const REPEAT_WINDOW_MS = REPEAT_WINDOW_DAYS * DAY_MS;
+/**
+ * A visit's calls and scorecards are recorded within this long of its start: calls during the visit, a
+ * scorecard at most a day (the longest "unwrapped" delay) after its call ended.
+ */
+export const FOLLOW_UP_MS = 2 * DAY_MS;
 
 export const KPI_GROUPS = ['kiosk', 'skill', 'agent', 'day'] as const;
 export type KpiGroup = (typeof KPI_GROUPS)[number];
@@ -33,64 +40,160 @@ export interface Kpis {
   reopened: number;
 }
 
-export interface KpiInput {
-  sessions: readonly ServiceSessionRecord[];
-  calls: readonly CallRecord[];
-  scorecards: readonly QaScorecardRecord[];
-  /** Sessions that started in [from, to) count; later sessions still count as repeats of earlier ones. */
-  from: number;
-  to: number;
-  now: number;
+/** The routing page's figures: of the sessions that asked something or queued for an agent. */
+export interface RoutingMeasures {
+  sessions: number;
+  responseRate30s: number | null;
+  reviewed: number;
+  matchingAccuracy: number | null;
+  abandoned: number;
 }
 
-const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
-const mean = (xs: number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+/**
+ * What the figures are made of: counts and sums that add up over sessions and over days, so stored
+ * days and fresh records combine into any period and any group.
+ */
+export const KPI_COUNTERS = [
+  'sessions',
+  'responseCounted',
+  'responded',
+  'handled',
+  'handleSeconds',
+  'wrappedUp',
+  'firstContact',
+  'scorecards',
+  'serviceErrors',
+  'starAnswers',
+  'starsTotal',
+  'satisfied',
+  'recommendAnswers',
+  'promoters',
+  'detractors',
+  'identified',
+  'repeats',
+  'queued',
+  'abandoned',
+  'transferred',
+  'reopened',
+  'requestsCounted',
+  'requestsResponded',
+  'reviewed',
+  'confirmed',
+  'requestsAbandoned',
+] as const;
+export type KpiTally = Record<(typeof KPI_COUNTERS)[number], number>;
+
+export const emptyTally = (): KpiTally => Object.fromEntries(KPI_COUNTERS.map((c) => [c, 0])) as KpiTally;
+
+export function addTally(into: KpiTally, tally: KpiTally): void {
+  for (const c of KPI_COUNTERS) into[c] += tally[c];
+}
+
+/** The tally of `key`, created empty the first time. */
+export function tallyOf(tallies: Map<string, KpiTally>, key: string): KpiTally {
+  let tally = tallies.get(key);
+  if (!tally) tallies.set(key, (tally = emptyTally()));
+  return tally;
+}
+
+/** What the KPIs read of a call. */
+export type KpiCall = Pick<CallRecord, 'sessionId' | 'skill' | 'agentId' | 'requestedAt' | 'answeredAt' | 'endedAt' | 'endReason'>;
+/** What the KPIs read of a quality scorecard. */
+export type KpiScorecard = Pick<QaScorecardRecord, 'sessionId' | 'total'>;
+
+/** The records the KPIs of the sessions started in a period need. */
+export interface KpiRecords {
+  /** The period's sessions, and those of the repeat window after it. */
+  sessions: readonly ServiceSessionRecord[];
+  /** Calls requested from the start of the period to `FOLLOW_UP_MS` after its end. */
+  calls: readonly KpiCall[];
+  /** Scorecards made from the start of the period to `FOLLOW_UP_MS` after its end. */
+  scorecards: readonly KpiScorecard[];
+}
 
 /** The intent a session was about: what the agent confirmed at wrap-up, else the last routing decision. */
 export function sessionIntent(s: ServiceSessionRecord): string | null {
-  return s.wrapUp?.label ?? [...s.decisions].reverse().find((d) => d.label)?.label ?? null;
+  if (s.wrapUp) return s.wrapUp.label;
+  for (let i = s.decisions.length - 1; i >= 0; i--) if (s.decisions[i]!.label) return s.decisions[i]!.label;
+  return null;
 }
 
-interface SessionFacts {
+export interface SessionFacts {
   session: ServiceSessionRecord;
-  calls: CallRecord[];
+  calls: KpiCall[];
   agents: string[];
   skill: string;
   transferred: boolean;
   reopened: boolean;
+  /** The customer is known and so is the intent: the session can be (and have) a repeat. */
+  identified: boolean;
+  /** `respondedInTime` as of the time the facts were gathered. */
+  inTime: boolean | null;
+  /** Seconds agents spent in its calls. */
+  handleSeconds: number;
   repeated: boolean;
-  scorecards: QaScorecardRecord[];
+  scorecards: KpiScorecard[];
 }
 
-function facts(input: KpiInput): SessionFacts[] {
-  const callsBySession = new Map<string, CallRecord[]>();
-  for (const c of input.calls) {
-    if (!c.sessionId) continue;
-    const list = callsBySession.get(c.sessionId) ?? [];
-    list.push(c);
-    callsBySession.set(c.sessionId, list);
+function bySession<T extends { sessionId: string | null }>(records: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of records) {
+    if (!r.sessionId) continue;
+    const list = out.get(r.sessionId);
+    if (list) list.push(r);
+    else out.set(r.sessionId, [r]);
   }
-  const cardsBySession = new Map<string, QaScorecardRecord[]>();
-  for (const card of input.scorecards) cardsBySession.set(card.sessionId, [...(cardsBySession.get(card.sessionId) ?? []), card]);
-  // Every session of each customer and intent, in time order, to find repeats.
-  const history = new Map<string, number[]>();
-  for (const s of input.sessions) {
+  return out;
+}
+
+/** The first index of `sorted` whose value is greater than `x`. */
+function firstAfter(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+const byRequest = (a: KpiCall, b: KpiCall): number => (a.requestedAt < b.requestedAt ? -1 : a.requestedAt > b.requestedAt ? 1 : 0);
+
+/** What happened, as of `now`, in each session that started in [from, to): its calls, agents, repeats and scorecards. */
+export function sessionFacts(records: KpiRecords, from: number, to: number, now: number): SessionFacts[] {
+  const callsOf = bySession(records.calls);
+  const cardsOf = bySession(records.scorecards);
+  const starts = records.sessions.map((s) => Date.parse(s.startedAt));
+  const keys = records.sessions.map((s) => {
     const intent = sessionIntent(s);
-    if (!s.customer || !intent) continue;
-    const key = `${s.customer.id}\u0000${intent}`;
-    history.set(key, [...(history.get(key) ?? []), Date.parse(s.startedAt)]);
-  }
-  const windowMs = REPEAT_WINDOW_DAYS * 86_400_000;
+    return s.customer && intent ? `${s.customer.id}\u0000${intent}` : null;
+  });
+  // When each customer came back about each intent, in time order, to find repeats.
+  const visits = new Map<string, number[]>();
+  keys.forEach((key, i) => {
+    if (!key) return;
+    const list = visits.get(key);
+    if (list) list.push(starts[i]!);
+    else visits.set(key, [starts[i]!]);
+  });
+  for (const list of visits.values()) list.sort((a, b) => a - b);
   const out: SessionFacts[] = [];
-  for (const session of input.sessions) {
-    const started = Date.parse(session.startedAt);
-    if (started < input.from || started >= input.to) continue;
-    const calls = (callsBySession.get(session.id) ?? []).sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
-    const answered = calls.filter((c) => c.answeredAt && c.agentId);
-    const agents = [...new Set(answered.map((c) => c.agentId!))];
+  records.sessions.forEach((session, i) => {
+    const started = starts[i]!;
+    if (started < from || started >= to) return;
+    const calls = callsOf.get(session.id) ?? [];
+    if (calls.length > 1) calls.sort(byRequest);
+    const agents: string[] = [];
+    let handleSeconds = 0;
+    for (const c of calls) {
+      if (c.answeredAt && c.agentId && !agents.includes(c.agentId)) agents.push(c.agentId);
+      if (c.answeredAt && c.endedAt) handleSeconds += (Date.parse(c.endedAt) - Date.parse(c.answeredAt)) / 1000;
+    }
     const wrappedAt = session.wrapUp ? Date.parse(session.wrapUp.at) : null;
-    const intent = sessionIntent(session);
-    const later = session.customer && intent ? (history.get(`${session.customer.id}\u0000${intent}`) ?? []) : [];
+    const key = keys[i];
+    const later = key ? visits.get(key)! : [];
+    const next = later[firstAfter(later, started)];
     out.push({
       session,
       calls,
@@ -98,75 +201,80 @@ function facts(input: KpiInput): SessionFacts[] {
       skill: calls[0]?.skill ?? (session.botAnsweredAt ? 'bot' : 'none'),
       transferred: agents.length > 1,
       reopened: wrappedAt !== null && calls.some((c) => Date.parse(c.requestedAt) > wrappedAt),
-      repeated: later.some((t) => t > started && t - started <= windowMs),
-      scorecards: cardsBySession.get(session.id) ?? [],
+      identified: key !== null,
+      inTime: respondedInTime(session, now),
+      handleSeconds,
+      repeated: next !== undefined && next - started <= REPEAT_WINDOW_MS,
+      scorecards: cardsOf.get(session.id) ?? [],
     });
-  }
+  });
   return out;
 }
 
-function kpisOf(list: SessionFacts[], now: number): Kpis {
-  let counted = 0;
-  let responded = 0;
-  const handle: number[] = [];
-  let outcomes = 0;
-  let firstContact = 0;
-  let cards = 0;
-  let errors = 0;
-  const stars: number[] = [];
-  const recommend: number[] = [];
-  let identified = 0;
-  let repeats = 0;
-  let queued = 0;
-  let abandoned = 0;
-  for (const f of list) {
-    const s = f.session;
-    const inTime = respondedInTime(s, now);
-    if (inTime !== null) {
-      counted++;
-      if (inTime) responded++;
-    }
-    const talk = f.calls.filter((c) => c.answeredAt && c.endedAt).reduce((sum, c) => sum + (Date.parse(c.endedAt!) - Date.parse(c.answeredAt!)) / 1000, 0);
-    if (f.agents.length > 0) handle.push(talk);
-    if (s.wrapUp) {
-      outcomes++;
-      if (s.wrapUp.resolved && !f.transferred && !f.reopened && !f.repeated) firstContact++;
-    }
-    for (const card of f.scorecards) {
-      cards++;
-      if (card.total !== null && card.total < SERVICE_ERROR_BELOW) errors++;
-    }
-    if (s.survey?.stars != null) stars.push(s.survey.stars);
-    if (s.survey?.recommend != null) recommend.push(s.survey.recommend);
-    if (s.customer && sessionIntent(s)) {
-      identified++;
-      if (f.repeated) repeats++;
-    }
-    if (s.queuedAt || f.calls.length > 0) {
-      queued++;
-      if (s.abandonedAt || (f.calls.length > 0 && f.calls.every((c) => c.endReason === 'abandoned'))) abandoned++;
-    }
+/**
+ * Adds a session to the routing measures' counters (only one that asked something or queued counts);
+ * `inTime` is `respondedInTime` of it.
+ */
+export function tallyRequest(t: KpiTally, s: ServiceSessionRecord, inTime: boolean | null): void {
+  if (s.decisions.length === 0 && !s.queuedAt) return;
+  if (inTime !== null) {
+    t.requestsCounted++;
+    if (inTime) t.requestsResponded++;
   }
-  const promoters = recommend.filter((r) => r >= 9).length;
-  const detractors = recommend.filter((r) => r <= 6).length;
-  return {
-    sessions: list.length,
-    responseRate30s: ratio(responded, counted),
-    averageHandleSeconds: mean(handle),
-    firstContactResolution: ratio(firstContact, outcomes),
-    serviceErrorRate: ratio(errors, cards),
-    csat: ratio(stars.filter((x) => x >= 4).length, stars.length),
-    averageStars: mean(stars),
-    nps: recommend.length === 0 ? null : ((promoters - detractors) / recommend.length) * 100,
-    surveyAnswers: Math.max(stars.length, recommend.length),
-    repeatInquiryRate: ratio(repeats, identified),
-    abandonmentRate: ratio(abandoned, queued),
-    transferred: list.filter((f) => f.transferred).length,
-    reopened: list.filter((f) => f.reopened).length,
-  };
+  if (s.wrapUp) {
+    t.reviewed++;
+    if (s.wrapUp.confirmed) t.confirmed++;
+  }
+  if (s.abandonedAt) t.requestsAbandoned++;
 }
 
-function keysOf(f: SessionFacts, group: KpiGroup): string[] {
+/** Adds a session to every counter. */
+export function tallySession(t: KpiTally, f: SessionFacts): void {
+  const s = f.session;
+  t.sessions++;
+  if (f.inTime !== null) {
+    t.responseCounted++;
+    if (f.inTime) t.responded++;
+  }
+  if (f.agents.length > 0) {
+    t.handled++;
+    t.handleSeconds += f.handleSeconds;
+  }
+  if (s.wrapUp) {
+    t.wrappedUp++;
+    if (s.wrapUp.resolved && !f.transferred && !f.reopened && !f.repeated) t.firstContact++;
+  }
+  for (const card of f.scorecards) {
+    t.scorecards++;
+    if (card.total !== null && card.total < SERVICE_ERROR_BELOW) t.serviceErrors++;
+  }
+  const stars = s.survey?.stars;
+  if (stars != null) {
+    t.starAnswers++;
+    t.starsTotal += stars;
+    if (stars >= 4) t.satisfied++;
+  }
+  const recommend = s.survey?.recommend;
+  if (recommend != null) {
+    t.recommendAnswers++;
+    if (recommend >= 9) t.promoters++;
+    if (recommend <= 6) t.detractors++;
+  }
+  if (f.identified) {
+    t.identified++;
+    if (f.repeated) t.repeats++;
+  }
+  if (s.queuedAt || f.calls.length > 0) {
+    t.queued++;
+    if (s.abandonedAt || (f.calls.length > 0 && f.calls.every((c) => c.endReason === 'abandoned'))) t.abandoned++;
+  }
+  if (f.transferred) t.transferred++;
+  if (f.reopened) t.reopened++;
+  tallyRequest(t, s, f.inTime);
+}
+
+/** The keys a session counts under in a group: an agent group counts a transferred session for each agent. */
+export function groupKeys(f: SessionFacts, group: KpiGroup): string[] {
   switch (group) {
     case 'kiosk':
       return [f.session.kioskId];
@@ -179,21 +287,47 @@ function keysOf(f: SessionFacts, group: KpiGroup): string[] {
   }
 }
 
-export interface KpiReport {
-  from: string;
-  to: string;
-  overall: Kpis;
-  groups: { key: string; kpis: Kpis }[];
+export interface Tallies<G extends KpiGroup> {
+  overall: KpiTally;
+  groups: Map<G, Map<string, KpiTally>>;
 }
 
-/** KPIs of the sessions that started in a period, overall and per kiosk, skill group, agent or day. */
-export function computeKpis(input: KpiInput, group?: KpiGroup): KpiReport {
-  const all = facts(input);
-  const groups: { key: string; kpis: Kpis }[] = [];
-  if (group) {
-    const byKey = new Map<string, SessionFacts[]>();
-    for (const f of all) for (const key of keysOf(f, group)) byKey.set(key, [...(byKey.get(key) ?? []), f]);
-    for (const [key, list] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) groups.push({ key, kpis: kpisOf(list, input.now) });
+/** Tallies sessions overall and under their keys in each of `groups`, in one pass. */
+export function tallyFacts<G extends KpiGroup>(facts: readonly SessionFacts[], groups: readonly G[]): Tallies<G> {
+  const out: Tallies<G> = { overall: emptyTally(), groups: new Map(groups.map((g) => [g, new Map<string, KpiTally>()])) };
+  for (const f of facts) {
+    tallySession(out.overall, f);
+    for (const [group, tallies] of out.groups) for (const key of groupKeys(f, group)) tallySession(tallyOf(tallies, key), f);
   }
-  return { from: new Date(input.from).toISOString(), to: new Date(input.to).toISOString(), overall: kpisOf(all, input.now), groups };
+  return out;
+}
+
+const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+
+export function kpisOf(t: KpiTally): Kpis {
+  return {
+    sessions: t.sessions,
+    responseRate30s: ratio(t.responded, t.responseCounted),
+    averageHandleSeconds: ratio(t.handleSeconds, t.handled),
+    firstContactResolution: ratio(t.firstContact, t.wrappedUp),
+    serviceErrorRate: ratio(t.serviceErrors, t.scorecards),
+    csat: ratio(t.satisfied, t.starAnswers),
+    averageStars: ratio(t.starsTotal, t.starAnswers),
+    nps: t.recommendAnswers === 0 ? null : ((t.promoters - t.detractors) / t.recommendAnswers) * 100,
+    surveyAnswers: Math.max(t.starAnswers, t.recommendAnswers),
+    repeatInquiryRate: ratio(t.repeats, t.identified),
+    abandonmentRate: ratio(t.abandoned, t.queued),
+    transferred: t.transferred,
+    reopened: t.reopened,
+  };
+}
+
+export function measuresOf(t: KpiTally): RoutingMeasures {
+  return {
+    sessions: t.requestsCounted,
+    responseRate30s: ratio(t.requestsResponded, t.requestsCounted),
+    reviewed: t.reviewed,
+    matchingAccuracy: ratio(t.confirmed, t.reviewed),
+    abandoned: t.requestsAbandoned,
+  };
 }

@@ -4,8 +4,11 @@ import type { Accounts } from '../accounts/index.js';
 import type { Calls } from '../calls/index.js';
 import type { Presence } from '../routing/index.js';
 import { PRESENCE_STATES } from '../routing/index.js';
-import type { Store } from '../store/index.js';
-import { computeKpis, type KpiGroup, type KpiReport, type Kpis } from './kpis.js';
+import type { FactJournal } from '../bus.js';
+import { KpiDays } from './kpi-days.js';
+import { KpiReports } from './kpi-reports.js';
+import type { Kpis } from './kpis.js';
+import { iso, type KpiSources } from './sources.js';
 
 export interface Wallboard {
   at: string;
@@ -30,10 +33,11 @@ const KPI_GAUGES: [keyof Kpis, string][] = [
   ['abandonmentRate', 'share of agent requests abandoned today'],
 ];
 const ALERT_WINDOW_MS = 3_600_000;
+const WALLBOARD_ALERTS = 10;
 
 /**
- * Several gauges read the same figures in one scrape; computing them once (they scan every stored
- * session) and reusing them for the rest of that second keeps a scrape to one pass.
+ * Several gauges read the same figures in one scrape; computing them once and reusing them for the
+ * rest of that second keeps a scrape to one pass over the day's records.
  */
 function oncePerScrape<T>(compute: () => T): () => T {
   let cached: { at: number; value: T } | null = null;
@@ -48,25 +52,37 @@ export interface HealthSource {
   [subsystem: string]: () => { up: boolean };
 }
 
+export interface MetricsOptions {
+  /** BRANCHLINE_RECORD_RETENTION_DAYS: older days' KPIs come from the daily rollups. */
+  recordRetentionDays: number;
+}
+
 /**
- * Service KPIs over stored sessions, the live wallboard, and the Prometheus registry that exposes both
- * with the process's own health (prom-client's default metrics: CPU, memory, event-loop lag, handles).
+ * Service KPIs (reports and daily rollups), the live wallboard, and the Prometheus registry that exposes
+ * both with the process's own health (prom-client's default metrics: CPU, memory, event-loop lag, handles).
  */
 export class Metrics {
   readonly registry = new Registry();
+  /** The daily rollups; the record retention calls `days.rollUpBefore` before it deletes records. */
+  readonly days: KpiDays;
+  readonly reports: KpiReports;
 
   constructor(
-    private readonly store: Store,
+    journal: FactJournal,
+    private readonly sources: KpiSources,
     private readonly accounts: Accounts,
     private readonly calls: Calls,
     private readonly presence: Presence,
     health: HealthSource,
+    options: MetricsOptions,
   ) {
+    this.days = new KpiDays(journal, sources, options);
+    this.reports = new KpiReports(sources, this.days, accounts, options);
     collectDefaultMetrics({ register: this.registry, prefix: 'branchline_' });
     const today = oncePerScrape(() => {
       const start = new Date();
       start.setUTCHours(0, 0, 0, 0);
-      return this.kpis(start.getTime(), Date.now() + 1).overall;
+      return this.reports.kpis(start.getTime(), Date.now() + 1).overall;
     });
     for (const [key, help] of KPI_GAUGES) {
       new Gauge({
@@ -116,14 +132,6 @@ export class Metrics {
     });
   }
 
-  kpis(from: number, to: number, group?: KpiGroup): KpiReport & { labels: Record<string, string> } {
-    const report = this.store.read((d) => computeKpis({ sessions: d.serviceSessions, calls: d.calls, scorecards: d.qaScorecards, from, to, now: Date.now() }, group));
-    const labels: Record<string, string> = {};
-    if (group === 'kiosk') for (const k of this.accounts.listKiosks()) labels[k.id] = k.name;
-    if (group === 'agent') for (const u of this.accounts.listUsers()) labels[u.id] = u.displayName;
-    return { ...report, labels };
-  }
-
   wallboard(): Wallboard {
     const now = Date.now();
     const queue = this.calls.queueSnapshot();
@@ -134,13 +142,7 @@ export class Metrics {
     const agents: Record<string, number> = Object.fromEntries([...PRESENCE_STATES, 'offline'].map((s) => [s, 0]));
     const connected = new Set(this.calls.connectedAgents());
     for (const user of this.accounts.listUsers()) if (user.role === 'agent') agents[connected.has(user.id) ? this.presence.get(user.id).state : 'offline']! += 1;
-    const alerts = this.store.read((d) =>
-      d.senseAlerts
-        .filter((a) => now - Date.parse(a.at) < ALERT_WINDOW_MS)
-        .slice(-10)
-        .reverse()
-        .map((a) => ({ at: a.at, level: a.level, rule: a.rule, reason: a.reason, sessionId: a.sessionId })),
-    );
+    const alerts = this.sources.recentAlerts(WALLBOARD_ALERTS, iso(now - ALERT_WINDOW_MS + 1)).map((a) => ({ at: a.at, level: a.level, rule: a.rule, reason: a.reason, sessionId: a.sessionId }));
     return {
       at: new Date(now).toISOString(),
       waiting: queue.length,

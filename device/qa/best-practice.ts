@@ -82,22 +82,30 @@ function grow(seed: string, sessions: string[][]): string {
   return phrase;
 }
 
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list) list.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
 /**
  * The phrasing that distinguishes the best agents: agents ranked by the outcome of their sessions, the
  * top 10% (at least one) taken, and per intent group the phrases their sessions use far more often than
  * everyone else's. Phrases everybody uses are left out; of overlapping phrases the longest is kept.
  */
 export function mineBestPractice(sessions: readonly MinedSession[]): Handbook {
-  const byAgent = new Map<string, MinedSession[]>();
-  for (const s of sessions) byAgent.set(s.agentId, [...(byAgent.get(s.agentId) ?? []), s]);
+  const byAgent = groupBy(sessions, (s) => s.agentId);
   const ranked = [...byAgent]
     .filter(([, list]) => list.length >= MIN_SESSIONS_PER_AGENT)
     .map(([agentId, list]) => ({ agentId, outcome: list.reduce((sum, s) => sum + outcome(s), 0) / list.length, sessions: list.length }))
     .sort((a, b) => b.outcome - a.outcome);
   const topAgents = ranked.slice(0, Math.max(1, Math.ceil(ranked.length * 0.1)));
   const top = new Set(topAgents.map((a) => a.agentId));
-  const groups = new Map<string, MinedSession[]>();
-  for (const s of sessions) if (byAgent.get(s.agentId)!.length >= MIN_SESSIONS_PER_AGENT) groups.set(s.group, [...(groups.get(s.group) ?? []), s]);
+  const groups = groupBy(sessions.filter((s) => byAgent.get(s.agentId)!.length >= MIN_SESSIONS_PER_AGENT), (s) => s.group);
 
   const result: Handbook['groups'] = [];
   for (const [group, list] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {

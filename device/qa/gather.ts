@@ -1,4 +1,4 @@
-import type { CallRecord, KbExposure, SenseAlert, SenseCallStats, SenseEvent, ServiceSessionRecord } from '../store/index.js';
+import type { CallRecord, KbExposure, SenseAlert, SenseCallStats, ServiceSessionRecord } from '../store/index.js';
 import type { Message, SessionFacts } from './facts.js';
 
 /**
@@ -17,7 +17,8 @@ export interface FactsDeps {
   exposures(sessionId: string): KbExposure[];
   recommendable(articleId: string): boolean;
   ticketOpened(sessionId: string): boolean;
-  timeline(sessionId: string): SenseEvent[];
+  /** The customer's valence at the first and last emotion reading of a call, when it had two or more. */
+  emotion(callId: string): { startValence: number; endValence: number } | null;
   alerts(sessionId: string): SenseAlert[];
   talk(callId: string): SenseCallStats | null;
 }
@@ -31,7 +32,6 @@ export function gatherFacts(deps: FactsDeps, sessionId: string): SessionFacts | 
   const answeredAt = call?.answeredAt ? Date.parse(call.answeredAt) : null;
   const since = (at: string) => (answeredAt === null ? 0 : Date.parse(at) - answeredAt);
   const messages: Message[] = (call?.chat ?? []).map((m) => ({ from: m.from, text: m.text, atMs: since(m.at) }));
-  const timeline = deps.timeline(sessionId).filter((e) => call && e.callId === call.id);
   const routed = session.decisions.filter((d) => d.label).at(-1);
   return {
     sessionId,
@@ -51,7 +51,7 @@ export function gatherFacts(deps: FactsDeps, sessionId: string): SessionFacts | 
       .filter((e) => e.audience === 'agent')
       .map((e) => ({ articleId: e.articleId, recommendable: deps.recommendable(e.articleId), outcome: e.outcome })),
     ticketOpened: deps.ticketOpened(sessionId),
-    emotion: timeline.length >= 2 ? { startValence: timeline[0]!.fused.valence, endValence: timeline.at(-1)!.fused.valence } : null,
+    emotion: call ? deps.emotion(call.id) : null,
     talk: call ? deps.talk(call.id) : null,
     alerts: deps.alerts(sessionId).map((a) => ({ atMs: since(a.at) })),
     // The kiosk asks after the call; a rating that came before the inspection counts.

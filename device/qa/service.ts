@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { EventBus } from '../bus.js';
+import type { EventBus, FactJournal } from '../bus.js';
 import type { Language, QaScorecardRecord, Store } from '../store/index.js';
 import { mineBestPractice, type Handbook, type MinedSession } from './best-practice.js';
 import { coachingFor, type CoachingSuggestion, type CoachingTexts } from './coaching.js';
 import type { SessionFacts } from './facts.js';
 import { DEFAULT_FORM, formInputSchema, type EvaluationForm, type FormInput } from './form.js';
+import { ScorecardRepository, type ScorecardSummary } from './scorecard-repository.js';
 import { scoreSession } from './scoring.js';
 
 export const overrideSchema = z.strictObject({ questionId: z.string().min(1).max(60), score: z.number().min(0).max(1).nullable(), reason: z.string().trim().min(1).max(1000) });
@@ -26,6 +27,13 @@ export type FactsSource = (sessionId: string) => SessionFacts | null;
 
 /** How long after closing a session is scored: the events of its closing (a ticket, the last outcome) settle first. */
 const SETTLE_MS = 1500;
+/**
+ * The handbook is mined from the sessions scored in this many days, the newest first, at most so many:
+ * today's best practice rather than last year's, with the emotion readings (kept as long) that count in
+ * an agent's outcome, and enough sessions to rank a branch's agents and see their phrasing.
+ */
+const HANDBOOK_DAYS = 90;
+const HANDBOOK_SESSIONS = 3000;
 
 export interface InspectionOptions {
   /** A call that ends without a wrap-up is scored this long after its end (the wrap-up would have rescored it). */
@@ -36,21 +44,26 @@ export interface InspectionOptions {
 
 /**
  * Scores every closed session on the current evaluation form within seconds of its wrap-up, keeps the
- * scorecards with their form version, supervisors' overrides and agents' disputes, and announces each
- * scorecard on the bus (for cloud sync); it never calls the modules whose data it reads.
+ * scorecards with their form version, supervisors' overrides and agents' disputes in the journal, and
+ * announces each scorecard in the transaction that stores it (for cloud sync); it never calls the
+ * modules whose data it reads. The forms are reference state in the store.
  */
 export class QualityInspection {
+  private readonly scorecards: ScorecardRepository;
+
   constructor(
+    private readonly journal: FactJournal,
     private readonly store: Store,
-    private readonly bus: EventBus,
+    bus: EventBus,
     private readonly facts: FactsSource,
     private readonly coachingTexts: CoachingTexts,
     options: InspectionOptions,
     private readonly now: () => number = Date.now,
   ) {
+    this.scorecards = new ScorecardRepository(journal);
     const later = (sessionId: string, ms: number, onlyIfUnscored: boolean) =>
       setTimeout(() => {
-        if (onlyIfUnscored && this.store.read((d) => d.qaScorecards.some((c) => c.sessionId === sessionId))) return;
+        if (onlyIfUnscored && this.scorecards.isScored(sessionId)) return;
         this.score(sessionId).catch((err: Error) => options.onScoreFailed(sessionId, err));
       }, ms).unref();
     bus.on('routing.wrapped-up', ({ sessionId }) => later(sessionId, SETTLE_MS, false));
@@ -97,21 +110,24 @@ export class QualityInspection {
     if (!facts) return null;
     const card = scoreSession(this.currentForm(), facts);
     const record: QaScorecardRecord = { id: randomUUID(), ...card, at: new Date(this.now()).toISOString(), overrides: [], disputes: [] };
-    await this.store.update((d) => void d.qaScorecards.push(record));
-    this.bus.emit('qa.scorecard', { scorecardId: record.id, sessionId, agentId: record.agentId, total: record.total, formVersion: record.formVersion, at: record.at });
+    await this.journal.write((tx) => {
+      this.scorecards.insert(record);
+      tx.emit('qa.scorecard', { scorecardId: record.id, sessionId, agentId: record.agentId, total: record.total, formVersion: record.formVersion, at: record.at });
+    });
     return record;
   }
 
   /** Recurring weaknesses of an agent over the last `days`, as suggestions in `lang`. */
   coaching(agentId: string, days: number, lang: Language): CoachingSuggestion[] {
     const since = new Date(this.now() - days * 86_400_000).toISOString();
-    const cards = this.store.read((d) => d.qaScorecards.filter((c) => c.agentId === agentId && c.at >= since).reverse());
+    const cards = this.scorecards.ofAgentSince(agentId, since);
     return coachingFor(cards, (version) => this.formVersion(version), this.coachingTexts, lang);
   }
 
-  /** The best-practice handbook mined from every inspected session (the newest scorecard of each). */
+  /** The best-practice handbook mined from the sessions agents served that were scored recently. */
   handbook(): Handbook {
-    const sessionIds = [...new Set(this.store.read((d) => d.qaScorecards.map((c) => c.sessionId)))];
+    const since = new Date(this.now() - HANDBOOK_DAYS * 86_400_000).toISOString();
+    const sessionIds = this.scorecards.agentSessionsSince(since, HANDBOOK_SESSIONS);
     const mined: MinedSession[] = [];
     for (const sessionId of sessionIds) {
       const facts = this.facts(sessionId);
@@ -129,12 +145,18 @@ export class QualityInspection {
     return mineBestPractice(mined);
   }
 
+  /** The newest scorecards first. */
   list(filter: { agentId?: string; limit: number }): QaScorecardRecord[] {
-    return this.store.read((d) => d.qaScorecards.filter((c) => !filter.agentId || c.agentId === filter.agentId).slice(-filter.limit).reverse());
+    return this.scorecards.newest(filter.limit, filter.agentId);
+  }
+
+  /** Scorecards made in [fromIso, toIso), without their items: what the service KPIs count. */
+  scorecardsBetween(fromIso: string, toIso: string): ScorecardSummary[] {
+    return this.scorecards.between(fromIso, toIso);
   }
 
   get(id: string): QaScorecardRecord {
-    const card = this.store.read((d) => d.qaScorecards.find((c) => c.id === id));
+    const card = this.scorecards.get(id);
     if (!card) throw new QaError('no such scorecard', 404);
     return card;
   }
@@ -154,12 +176,13 @@ export class QualityInspection {
   }
 
   private async change(id: string, questionId: string, apply: (card: QaScorecardRecord) => void): Promise<QaScorecardRecord> {
-    return this.store.update((d) => {
-      const card = d.qaScorecards.find((c) => c.id === id);
+    return this.journal.write(() => {
+      const card = this.scorecards.get(id);
       if (!card) throw new QaError('no such scorecard', 404);
       if (!card.items.some((i) => i.questionId === questionId)) throw new QaError(`the scorecard has no question "${questionId}"`, 400);
       apply(card);
-      return structuredClone(card);
+      this.scorecards.saveReviews(card);
+      return card;
     });
   }
 

@@ -1,3 +1,5 @@
+import type { TableOwner } from '../store/index.js';
+
 export { Presence, PRESENCE_STATES } from './presence.js';
 export type { AgentPresence, PresenceState } from './presence.js';
 export { QueueEngine, PRIORITY } from './queue-engine.js';
@@ -8,7 +10,16 @@ export { EscalationLexicon } from './escalation.js';
 export type { EscalationSignal } from './escalation.js';
 export { Customers, CustomerError, identifySchema, newCustomerSchema, IDENTIFY_METHODS } from './customers.js';
 export type { CustomerView, IdentifyMethod, NewCustomer } from './customers.js';
-export { Router, RoutingError, askSchema, chooseSchema, startSessionSchema, surveySchema, wrapUpSchema, computeMeasures, newServiceSession, respondedInTime, RESPONSE_TARGET_MS } from './router.js';
-export type { AskResult, AnswerSource, BotAnswer, LabelOption, RoutingMeasures } from './router.js';
+export { Router, askSchema, chooseSchema } from './router.js';
+export type { AskResult, AnswerSource, BotAnswer } from './router.js';
+export { RoutingError } from './errors.js';
+export type { LabelOption } from './intent-routing.js';
+export { startSessionSchema, surveySchema, wrapUpSchema, newServiceSession, respondedInTime } from './service-sessions.js';
+export type { RoutedLabel } from './service-sessions.js';
+export { SessionRepository } from './session-repository.js';
+export type { SessionSurvey, SessionWrapUp } from './session-repository.js';
 // The trained intent model the appliance routes with; loading refuses a missing or inconsistent artifact.
 export { loadArtifact as loadIntentModel } from '../../models/intent/src/artifact.js';
+
+/** The routing folder's tables in the journal: the service sessions. */
+export const routingTables: TableOwner = { owner: 'routing', dir: new URL('./sql/', import.meta.url) };

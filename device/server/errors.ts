@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { StoreError } from '../store/index.js';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -23,12 +24,21 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
   return result.data;
 }
 
+/** Seconds a client should wait before trying again a write the disk refused. */
+const STORE_RETRY_SECONDS = 30;
+
 /**
- * Every error leaves as `{ error, message }` with a 4xx status for the caller's mistakes; anything else
- * is logged and answered with a 500 that reveals nothing internal.
+ * Every error leaves as `{ error, message }` with a 4xx status for the caller's mistakes; a store that
+ * cannot write (disk full, read-only) gives 503 with the reason, since nothing the caller sends can fix
+ * it; anything else is logged and answered with a 500 that reveals nothing internal.
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & { retryAfterSeconds?: number }, request, reply) => {
+    if (err instanceof StoreError && err.kind !== 'schema') {
+      request.log.error({ err: err.message, kind: err.kind }, 'request refused: the store cannot write');
+      reply.header('retry-after', String(STORE_RETRY_SECONDS));
+      return reply.status(503).send({ error: 'store_unavailable', message: `The appliance cannot save data right now: ${err.message}` });
+    }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
       request.log.error({ err }, 'request failed');

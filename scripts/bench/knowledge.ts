@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EventBus } from '../../device/bus.js';
-import { importBundle, Knowledge, Synonyms } from '../../device/knowledge/index.js';
-import { LANGUAGES, Store, type Language } from '../../device/store/index.js';
+import { EventBus, type BusEvents } from '../../device/bus.js';
+import { importBundle, Knowledge, knowledgeTables, Synonyms } from '../../device/knowledge/index.js';
+import { Journal, LANGUAGES, Store, type Language } from '../../device/store/index.js';
 import { INTENT_TAXONOMY_DIR } from '../../models/intent/src/paths.js';
 import { loadTaxonomy } from '../../models/intent/src/taxonomy.js';
 
@@ -34,8 +34,10 @@ const round = (v: number) => Math.round(v * 1000) / 1000;
 const taxonomy = await loadTaxonomy(INTENT_TAXONOMY_DIR);
 const dir = mkdtempSync(path.join(tmpdir(), 'bench-knowledge-'));
 const store = await Store.open(path.join(dir, 'store.json'));
+const bus = new EventBus();
+const journal = await Journal.open<BusEvents>(path.join(dir, 'journal.db'), { owners: [knowledgeTables], announce: (name, payload) => bus.emit(name, payload) });
 try {
-  const knowledge = new Knowledge(store, new EventBus(), new Synonyms(fileURLToPath(new URL('../../device/knowledge/synonyms.json', import.meta.url))));
+  const knowledge = new Knowledge(journal, store, bus, new Synonyms(fileURLToPath(new URL('../../device/knowledge/synonyms.json', import.meta.url))));
   const compose = (lang: Language, label: (typeof taxonomy.labels)[number], sentences: number) =>
     Array.from({ length: sentences }, () => pick(label.utterances[lang])).join(lang === 'en' ? ' ' : '');
   const articles = Array.from({ length: articleCount }, (_, i) => {
@@ -53,22 +55,22 @@ try {
     const lang = pick(LANGUAGES);
     return { text: pick(label.utterances[lang]), lang, intent: label.id };
   });
-  for (const q of queries.slice(0, 20)) knowledge.search(q.text, q.lang, 10);
+  for (const q of queries.slice(0, 20)) knowledge.indexes.search(q.text, q.lang, 10);
   process.stderr.write(`running ${queryCount} searches and recommendations\n`);
   const searchMs: number[] = [];
   const recommendMs: number[] = [];
   for (const q of queries) {
     let started = performance.now();
-    knowledge.search(q.text, q.lang, 10);
+    knowledge.indexes.search(q.text, q.lang, 10);
     searchMs.push(performance.now() - started);
     started = performance.now();
-    await knowledge.recommend({ text: q.text, intent: q.intent, lang: q.lang, shownTo: null });
+    knowledge.recommender.recommend({ text: q.text, intent: q.intent, lang: q.lang });
     recommendMs.push(performance.now() - started);
   }
   searchMs.sort((a, b) => a - b);
   recommendMs.sort((a, b) => a - b);
   const summary = {
-    articles: knowledge.articleCount,
+    articles: knowledge.indexes.articleCount,
     queries: queryCount,
     searchMsP50: round(percentile(searchMs, 50)),
     searchMsP99: round(percentile(searchMs, 99)),
@@ -79,6 +81,7 @@ try {
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {
+  journal.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }

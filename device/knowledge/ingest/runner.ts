@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import type { EventBus } from '../../bus.js';
-import type { KbIngestRun, Store } from '../../store/index.js';
-import { articleInputSchema, KnowledgeError, referenceInputSchema, type Knowledge } from '../knowledge.js';
+import type { FactJournal } from '../../bus.js';
+import type { KbIngestRun } from '../../store/index.js';
+import { KnowledgeError } from '../errors.js';
+import { IngestRunRepository } from '../ingest-run-repository.js';
+import { articleInputSchema, referenceInputSchema } from '../inputs.js';
+import type { Knowledge } from '../knowledge.js';
 import { describeError, type KnowledgeConnector } from './items.js';
-
-/** Run reports kept in the store; older ones are dropped. */
-const KEPT_RUNS = 500;
 
 const firstIssue = (error: { issues: { path: PropertyKey[]; message: string }[] }) => {
   const issue = error.issues[0]!;
@@ -20,16 +20,18 @@ const firstIssue = (error: { issues: { path: PropertyKey[]; message: string }[] 
  * and a bad item is reported with its reason without holding up the others.
  */
 export class Ingestion {
+  readonly repository: IngestRunRepository;
   private job: Cron | null = null;
 
   constructor(
-    private readonly store: Store,
-    private readonly bus: EventBus,
+    private readonly journal: FactJournal,
     private readonly knowledge: Knowledge,
     readonly connectors: readonly KnowledgeConnector[],
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.repository = new IngestRunRepository(journal.db);
+  }
 
   /** Runs every connector on the cron pattern (daily by default) until stopped. */
   schedule(pattern: string): void {
@@ -46,8 +48,9 @@ export class Ingestion {
     return this.job?.nextRun()?.toISOString() ?? null;
   }
 
+  /** The newest runs first. */
   runs(limit: number): KbIngestRun[] {
-    return this.store.read((d) => d.kbIngestRuns.slice(-limit).reverse());
+    return this.repository.recent(limit);
   }
 
   async runAll(): Promise<KbIngestRun[]> {
@@ -73,7 +76,7 @@ export class Ingestion {
     const sourceKey = `${connector.kind}:${connector.id}`;
     try {
       const items = await connector.read();
-      await this.knowledge.transaction((tx) => {
+      await this.knowledge.graph.transaction((tx) => {
         tx.upsertReference('source', { key: sourceKey, title: { 'zh-Hant': connector.id, 'zh-Hans': connector.id, en: connector.id }, body: { 'zh-Hant': connector.kind, 'zh-Hans': connector.kind, en: connector.kind } });
         const seen = new Set<string>();
         for (const item of items) {
@@ -116,14 +119,13 @@ export class Ingestion {
       report.error = describeError(error);
     }
     report.finishedAt = new Date(this.now()).toISOString();
-    await this.store.update((d) => {
-      d.kbIngestRuns.push(report);
-      if (d.kbIngestRuns.length > KEPT_RUNS) d.kbIngestRuns.splice(0, d.kbIngestRuns.length - KEPT_RUNS);
-    });
     const summary = { source: connector.id, added: report.added.length, changed: report.changed.length, unchanged: report.unchanged, retired: report.retired.length, rejected: report.rejected.length };
+    await this.journal.write((tx) => {
+      this.repository.insert(report);
+      tx.emit('knowledge.ingested', { runId: report.id, ...summary, failed: report.error !== null, at: report.finishedAt });
+    });
     if (report.error) this.log.error({ ...summary, error: report.error }, 'knowledge ingestion failed');
     else this.log.info(summary, 'knowledge ingestion run');
-    this.bus.emit('knowledge.ingested', { runId: report.id, ...summary, failed: report.error !== null, at: report.finishedAt });
     return report;
   }
 }

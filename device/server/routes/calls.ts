@@ -14,7 +14,7 @@ export function callRoutes(app: FastifyInstance, accounts: Accounts, calls: Call
 
   app.get('/api/calls', supervisors, async (request) => {
     const { limit } = parseInput(listQuery, request.query);
-    return { calls: calls.records(limit) };
+    return { calls: calls.recentCalls(limit) };
   });
 
   app.get('/api/calls/:id', supervisors, async (request) => {

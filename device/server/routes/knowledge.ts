@@ -21,6 +21,14 @@ import { HttpError, parseInput } from '../errors.js';
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 const searchQuery = z.object({ q: z.string().trim().min(1, 'q: type something to search for').max(500), lang: z.enum(LANGUAGES).default('en'), limit: z.coerce.number().int().min(1).max(50).default(10) });
 const recommendationsQuery = z.object({ sessionId: z.uuid('sessionId must be a UUID'), lang: z.enum(LANGUAGES).optional() });
+const shownBody = z.strictObject({
+  sessionId: z.uuid('sessionId must be a UUID'),
+  articles: z
+    .array(z.strictObject({ articleId: z.uuid('articleId must be a UUID'), version: z.number().int().min(1) }))
+    .min(1, 'articles: name what is shown')
+    .max(10)
+    .refine((list) => new Set(list.map((a) => a.articleId)).size === list.length, 'articles: an article appears twice'),
+});
 const outcomeBody = z.strictObject({ success: z.boolean() });
 const feedbackBody = z.strictObject({ exposureId: z.uuid('exposureId must be a UUID'), helpful: z.boolean() });
 const retireBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
@@ -48,41 +56,53 @@ export function knowledgeRoutes(
     const { id } = parseInput(idParams, request.params);
     const { exposureId, helpful } = parseInput(feedbackBody, request.body);
     router.requireSession(request.kiosk!.id, id);
-    const exposure = knowledge.exposure(exposureId);
+    const exposure = knowledge.ledger.exposure(exposureId);
     if (!exposure || exposure.sessionId !== id) throw new HttpError(404, 'no such answer in this session');
-    await knowledge.recordOutcome(exposureId, helpful, 'customer');
+    await knowledge.ledger.recordOutcome(exposureId, helpful, 'customer');
     return { recorded: true };
   });
 
-  app.get('/api/knowledge/recommendations', staff, async (request) => {
-    const { sessionId, lang } = parseInput(recommendationsQuery, request.query);
-    const user = request.user!;
+  /** A session an agent works on: what it was routed for and the question that routed it. */
+  const agentSession = (user: { id: string; role: string }, sessionId: string) => {
     if (!mayActOn(user, sessionId)) throw new HttpError(403, 'only the agent who took this session sees its recommendations');
     const session = router.sessionById(sessionId);
     if (!session) throw new HttpError(404, 'no such session');
-    const routed = router.routedLabel(sessionId);
-    const question = session.decisions.filter((d) => d.label).at(-1)?.text ?? '';
-    const recommendations = await knowledge.recommend({
-      text: question,
-      intent: routed?.label ?? null,
-      lang: lang ?? (user.language as Language),
-      shownTo: { audience: 'agent', sessionId, customerId: session.customer?.id ?? null },
-    });
-    return { intent: routed?.label ?? null, question, recommendations };
+    return {
+      session,
+      intent: router.routedLabel(sessionId)?.label ?? null,
+      question: session.decisions.filter((d) => d.label).at(-1)?.text ?? '',
+    };
+  };
+
+  // Looking writes nothing: the agent's page says what it shows with the POST below.
+  app.get('/api/knowledge/recommendations', staff, async (request) => {
+    const { sessionId, lang } = parseInput(recommendationsQuery, request.query);
+    const user = request.user!;
+    const { intent, question } = agentSession(user, sessionId);
+    const recommendations = knowledge.recommender.recommend({ text: question, intent, lang: lang ?? (user.language as Language) });
+    return { intent, question, recommendations };
+  });
+
+  /** The articles an agent is being shown for a session, in rank order: each counts as shown once per session. */
+  app.post('/api/knowledge/exposures', staff, async (request, reply) => {
+    const { sessionId, articles } = parseInput(shownBody, request.body);
+    const { session, intent } = agentSession(request.user!, sessionId);
+    const exposures = await knowledge.showToAgents({ sessionId, customerId: session.customer?.id ?? null, intent }, articles);
+    return reply.status(201).send({ exposures });
   });
 
   app.post('/api/knowledge/exposures/:id/outcome', staff, async (request) => {
     const { id } = parseInput(idParams, request.params);
     const { success } = parseInput(outcomeBody, request.body);
-    const exposure = knowledge.exposure(id);
+    const exposure = knowledge.ledger.exposure(id);
     if (!exposure) throw new HttpError(404, 'no such recommendation');
     if (!mayActOn(request.user!, exposure.sessionId)) throw new HttpError(403, 'only the agent who took this session can record its outcome');
-    return { exposure: await knowledge.recordOutcome(id, success, 'agent') };
+    return { exposure: await knowledge.ledger.recordOutcome(id, success, 'agent') };
   });
 
   app.get('/api/knowledge/search', supervisors, async (request) => {
     const { q, lang, limit } = parseInput(searchQuery, request.query);
-    return { results: knowledge.search(q, lang, limit) };
+    return { results: knowledge.indexes.search(q, lang, limit) };
   });
 
   app.get('/api/knowledge/articles/:id', supervisors, async (request) => {
@@ -92,13 +112,13 @@ export function knowledgeRoutes(
 
   app.put('/api/knowledge/articles', supervisors, async (request) => {
     const input = parseInput(articleInputSchema, request.body);
-    return knowledge.upsertArticle(input, request.user!.username);
+    return knowledge.graph.upsertArticle(input, request.user!.username);
   });
 
   app.post('/api/knowledge/articles/:id/retire', supervisors, async (request) => {
     const { id } = parseInput(idParams, request.params);
     const { reason } = parseInput(retireBody, request.body);
-    await knowledge.retire(id, reason);
+    await knowledge.graph.retire(id, reason);
     return knowledge.article(id);
   });
 

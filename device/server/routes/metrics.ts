@@ -10,7 +10,7 @@ const instant = z.union([z.iso.date(), z.iso.datetime({ offset: true })], { erro
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 const kpiQuery = z.strictObject({ from: instant.optional(), to: instant.optional(), group: z.enum(KPI_GROUPS).optional() });
 
-/** KPIs and the wallboard for supervisors; `/metrics` for Prometheus (aggregates only, nothing about a person). */
+/** KPIs, routing measures and the wallboard for supervisors; `/metrics` for Prometheus (aggregates only, nothing about a person). */
 export function metricsRoutes(app: FastifyInstance, accounts: Accounts, metrics: Metrics, baseline: Baseline): void {
   const supervisors = { preHandler: requireUser(accounts, ['admin', 'supervisor']) };
 
@@ -21,10 +21,13 @@ export function metricsRoutes(app: FastifyInstance, accounts: Accounts, metrics:
     const from = q.from ? Date.parse(q.from) : to - 30 * DAY_MS;
     if (!(from < to)) throw new HttpError(400, 'from must be before to');
     if (to - from > 366 * DAY_MS) throw new HttpError(400, 'a period is at most 366 days');
-    return metrics.kpis(from, to, q.group);
+    return metrics.reports.kpis(from, to, q.group);
   });
 
   app.get('/api/metrics/wallboard', supervisors, async () => metrics.wallboard());
+
+  // The routing page's figures, from the KPI counters: served here so that routing keeps no second KPI code.
+  app.get('/api/routing/measures', supervisors, async () => metrics.reports.measures());
 
   // Imports take whole files as the body, so these routes read CSV and JSON as text, up to 10 MB.
   app.register(async (files) => {

@@ -13,7 +13,7 @@ const langQuery = z.object({ lang: z.enum(LANGUAGES).default('en') });
 
 /**
  * Routing for staff: the label list (to correct a routing), wrap-up after a call, the stored sessions with
- * their decisions and the routing measures; the customer table for admins.
+ * their decisions; the customer table for admins.
  */
 export function routingRoutes(app: FastifyInstance, accounts: Accounts, router: Router, customers: Customers, calls: Calls, presence: Presence): void {
   const staff = { preHandler: requireUser(accounts, ['agent', 'supervisor', 'admin']) };
@@ -47,10 +47,8 @@ export function routingRoutes(app: FastifyInstance, accounts: Accounts, router: 
 
   app.get('/api/routing/sessions', supervisors, async (request) => {
     const { limit } = parseInput(listQuery, request.query);
-    return { sessions: router.sessions(limit) };
+    return { sessions: router.recentSessions(limit) };
   });
-
-  app.get('/api/routing/measures', supervisors, async () => router.measures());
 
   app.get('/api/admin/customers', adminOnly, async () => ({ customers: customers.list() }));
 

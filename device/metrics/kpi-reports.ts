@@ -1,0 +1,78 @@
+import type { Accounts } from '../accounts/index.js';
+import { respondedInTime } from '../routing/index.js';
+import { DAY_MS, addTally, emptyTally, kpisOf, measuresOf, sessionFacts, tallyFacts, tallyOf, tallyRequest, type KpiGroup, type KpiTally, type Kpis, type RoutingMeasures } from './kpis.js';
+import { dayOf, startOfDay, type KpiDays } from './kpi-days.js';
+import { iso, loadRecords, type KpiSources } from './sources.js';
+
+export interface KpiReport {
+  from: string;
+  to: string;
+  overall: Kpis;
+  groups: { key: string; kpis: Kpis }[];
+  /** Names of the kiosks or agents that are group keys. */
+  labels: Record<string, string>;
+}
+
+/**
+ * KPI reports over any period: from the owners' records while the record retention keeps them, from
+ * the daily rollups for the days it has deleted (whole days there).
+ */
+export class KpiReports {
+  constructor(
+    private readonly sources: KpiSources,
+    private readonly days: KpiDays,
+    private readonly accounts: Pick<Accounts, 'listKiosks' | 'listUsers'>,
+    private readonly options: { recordRetentionDays: number },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** KPIs of the sessions that started in [from, to), overall and per kiosk, skill group, agent or day. */
+  kpis(from: number, to: number, group?: KpiGroup): KpiReport {
+    const now = this.now();
+    const overall = emptyTally();
+    const groups = new Map<string, KpiTally>();
+    // Every record of a day is kept from the first day the retention has not reached; days before it
+    // come from the rollups, as far as they go.
+    const newest = this.days.newestDay();
+    const retained = startOfDay(dayOf(now - this.options.recordRetentionDays * DAY_MS)) + DAY_MS;
+    const recordsFrom = newest === null ? from : Math.max(from, Math.min(retained, startOfDay(newest) + DAY_MS));
+    if (from < recordsFrom) {
+      const fromDay = dayOf(from);
+      const toDay = dayOf(Math.min(to, recordsFrom) - 1 + DAY_MS);
+      for (const row of this.days.daysBetween(fromDay, toDay, 'all')) {
+        addTally(overall, row.tally);
+        if (group === 'day') addTally(tallyOf(groups, row.day), row.tally);
+      }
+      if (group && group !== 'day') for (const row of this.days.daysBetween(fromDay, toDay, group)) addTally(tallyOf(groups, row.key), row.tally);
+    }
+    if (recordsFrom < to) {
+      const fresh = tallyFacts(sessionFacts(loadRecords(this.sources, recordsFrom, to), recordsFrom, to, now), group ? [group] : []);
+      addTally(overall, fresh.overall);
+      if (group) for (const [key, tally] of fresh.groups.get(group)!) addTally(tallyOf(groups, key), tally);
+    }
+    return {
+      from: iso(from),
+      to: iso(to),
+      overall: kpisOf(overall),
+      groups: [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([key, tally]) => ({ key, kpis: kpisOf(tally) })),
+      labels: this.labels(group),
+    };
+  }
+
+  /** The routing page's measures over every session there has been: the rolled-up days and the records since. */
+  measures(): RoutingMeasures {
+    const now = this.now();
+    const newest = this.days.newestDay();
+    const since = newest === null ? 0 : startOfDay(newest) + DAY_MS;
+    const tally = emptyTally();
+    for (const row of this.days.daysBefore(dayOf(since))) addTally(tally, row.tally);
+    for (const s of this.sources.sessionsBetween(iso(since), iso(now + 1))) tallyRequest(tally, s, respondedInTime(s, now));
+    return measuresOf(tally);
+  }
+
+  private labels(group: KpiGroup | undefined): Record<string, string> {
+    if (group === 'kiosk') return Object.fromEntries(this.accounts.listKiosks().map((k) => [k.id, k.name]));
+    if (group === 'agent') return Object.fromEntries(this.accounts.listUsers().map((u) => [u.id, u.displayName]));
+    return {};
+  }
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { FactJournal } from '../bus.js';
+import { LANGUAGES, type Language, type ServiceSessionRecord, type StoredDecision } from '../store/index.js';
+import { RoutingError } from './errors.js';
+import { SessionRepository, type SessionSurvey } from './session-repository.js';
+
+export const startSessionSchema = z.strictObject({ lang: z.enum(LANGUAGES) });
+export const surveySchema = z
+  .strictObject({ stars: z.number().int().min(1).max(5).optional(), recommend: z.number().int().min(0).max(10).optional() })
+  .refine((v) => v.stars !== undefined || v.recommend !== undefined, 'answer stars (1-5), recommend (0-10) or both');
+export const wrapUpSchema = z.strictObject({ label: z.string().min(1).max(100), resolved: z.boolean() });
+
+/** The first answer a customer should have, the bot's or an agent's. */
+const RESPONSE_TARGET_MS = 30_000;
+
+/** The label a session was last routed to, shown to the agent who takes its call. */
+export interface RoutedLabel {
+  label: string;
+  confidence: number | null;
+  explanation: string;
+}
+
+/** A visit that has only just started: nothing asked, answered or rated yet. */
+export function newServiceSession(start: Pick<ServiceSessionRecord, 'id' | 'kioskId' | 'lang' | 'startedAt'>): ServiceSessionRecord {
+  return {
+    ...start,
+    customer: null,
+    decisions: [],
+    botAnsweredAt: null,
+    callId: null,
+    queuedAt: null,
+    agentAnsweredAt: null,
+    firstResponseAt: null,
+    abandonedAt: null,
+    escalatedAt: null,
+    wrapUp: null,
+    survey: null,
+  };
+}
+
+/**
+ * Whether the customer had a first answer (the bot's or an agent's) within 30 s of starting the session;
+ * null while that is still open.
+ */
+export function respondedInTime(s: ServiceSessionRecord, now: number): boolean | null {
+  const started = Date.parse(s.startedAt);
+  const first = s.firstResponseAt ? Date.parse(s.firstResponseAt) : null;
+  if (first !== null && first - started <= RESPONSE_TARGET_MS) return true;
+  return now - started > RESPONSE_TARGET_MS ? false : null;
+}
+
+export function routedLabelOf(session: ServiceSessionRecord): RoutedLabel | null {
+  const last = session.decisions.filter((d) => d.label).at(-1);
+  return last?.label ? { label: last.label, confidence: last.confidence, explanation: last.explanation } : null;
+}
+
+/**
+ * A service session's life, from the start at the kiosk to the survey, each step one journal write.
+ * The routing decisions and the wrap-up are facts announced in their write, so the cloud outbox records
+ * them in the same transaction. What the calls and sensing tell of a session (queued, answered,
+ * abandoned, escalated) is recorded inside the transaction of their own fact: a call on disk never
+ * leaves its session behind.
+ */
+export class ServiceSessions {
+  readonly repository: SessionRepository;
+
+  constructor(private readonly journal: FactJournal) {
+    this.repository = new SessionRepository(journal.db);
+    journal.inTransaction('call.requested', ({ sessionId, callId, at }) => {
+      if (sessionId) this.repository.queued(sessionId, callId, at);
+    });
+    journal.inTransaction('call.answered', ({ sessionId, at }) => {
+      if (sessionId) this.repository.agentAnswered(sessionId, at);
+    });
+    journal.inTransaction('call.ended', ({ sessionId, reason, at }) => {
+      if (sessionId && reason === 'abandoned') this.repository.abandoned(sessionId, at);
+    });
+    journal.inTransaction('sense.alert', ({ alert }) => this.repository.escalated(alert.sessionId, alert.at));
+  }
+
+  /** The kiosk's own session; any other kiosk's, or none, is "not found". */
+  requireSession(kioskId: string, sessionId: string): ServiceSessionRecord {
+    const session = this.repository.sessionById(sessionId);
+    if (!session || session.kioskId !== kioskId) throw new RoutingError('no such session at this kiosk', 404);
+    return session;
+  }
+
+  async start(kioskId: string, lang: Language): Promise<ServiceSessionRecord> {
+    const session = newServiceSession({ id: randomUUID(), kioskId, lang, startedAt: new Date().toISOString() });
+    await this.journal.write(() => this.repository.insert(session));
+    return session;
+  }
+
+  /** Records a routing decision made for the session; `answered` when the bot answered it. */
+  decided(session: ServiceSessionRecord, decision: StoredDecision, answered: boolean): Promise<void> {
+    return this.journal.write((tx) => {
+      if (!this.repository.appendDecision(session.id, decision, answered ? decision.at : null)) throw new RoutingError('no such session', 404);
+      tx.emit('routing.decided', {
+        sessionId: session.id,
+        kioskId: session.kioskId,
+        customerId: session.customer?.id ?? null,
+        text: decision.text,
+        lang: session.lang,
+        kind: decision.kind,
+        label: decision.label,
+        confidence: decision.confidence,
+        rules: decision.rules,
+        answered,
+        at: decision.at,
+      });
+    });
+  }
+
+  identified(sessionId: string, customer: NonNullable<ServiceSessionRecord['customer']>): Promise<void> {
+    return this.journal.write(() => {
+      if (!this.repository.setCustomer(sessionId, customer)) throw new RoutingError('no such session', 404);
+    });
+  }
+
+  /** The agent's confirmation or correction of the routed intent, and whether the customer's matter was resolved. */
+  wrapUp(sessionId: string, agentId: string, label: string, resolved: boolean): Promise<ServiceSessionRecord> {
+    const at = new Date().toISOString();
+    return this.journal.write((tx) => {
+      const session = this.repository.sessionById(sessionId);
+      if (!session) throw new RoutingError('no such session', 404);
+      const routedLabel = routedLabelOf(session)?.label ?? null;
+      const wrapUp = { routedLabel, label, confirmed: routedLabel === label, resolved, by: agentId, at };
+      this.repository.setWrapUp(sessionId, wrapUp);
+      const question = session.decisions.filter((d) => d.label).at(-1)?.text ?? session.decisions.at(-1)?.text ?? '';
+      tx.emit('routing.wrapped-up', { sessionId, agentId, label, confirmed: wrapUp.confirmed, resolved, question, lang: session.lang, at });
+      return { ...session, wrapUp };
+    });
+  }
+
+  /** The customer's end-of-visit answers; given once per session. */
+  async survey(kioskId: string, sessionId: string, answers: z.infer<typeof surveySchema>): Promise<SessionSurvey> {
+    this.requireSession(kioskId, sessionId);
+    const survey: SessionSurvey = { stars: answers.stars ?? null, recommend: answers.recommend ?? null, at: new Date().toISOString() };
+    return this.journal.write(() => {
+      if (!this.repository.setSurvey(sessionId, survey)) throw new RoutingError('this visit has already been rated', 409);
+      return survey;
+    });
+  }
+}
