@@ -11,7 +11,7 @@ async function loop(lane: number): Promise<never> {
   for (let seq = 0; ; seq++) {
     const id = `${prefix}-${lane}-${seq}`;
     await store.update((d) => {
-      d.inquiries.push({ id, kioskId: 'crash-test', kind: 'question', text: `write ${seq} `.repeat(8), lang: 'en', createdAt: new Date().toISOString() });
+      d.customers.push({ id, name: `write ${seq} `.repeat(8), tier: 'standard', cardHash: null, cardLast4: null, phoneHash: null, phoneLast4: null, createdAt: new Date().toISOString() });
     });
     process.stdout.write(`ack ${id}\n`);
   }

@@ -123,7 +123,7 @@ describe('fleet releases to an appliance through mosquitto', () => {
     const good = await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-1', { version: 'kb-2026.11', articles: [article('fleet-card-courier', 'Courier a replacement card overnight')] }), '--version', 'kb-2026.11');
     const rollout = await pushed(good);
     expect(await settled(rollout, 'active')).toMatchObject({ reason: null });
-    expect(appliance.knowledge.search('courier replacement card overnight', 'en').map((r) => r.key)).toContain('fleet-card-courier');
+    expect(appliance.knowledge.indexes.search('courier replacement card overnight', 'en').map((r) => r.key)).toContain('fleet-card-courier');
     await vi.waitFor(async () => expect((await hub.hub.store.devices()).find((d) => d.deviceId === DEVICE)?.versions.knowledge).toBe('kb-2026.11'), { timeout: 10_000 });
 
     // An article naming a product nobody has: the bundle does not import, so the device stays on kb-2026.11.
@@ -131,7 +131,7 @@ describe('fleet releases to an appliance through mosquitto', () => {
     const failing = await pushed(broken);
     const outcome = await settled(failing, 'rolled-back');
     expect(outcome.reason).toMatch(/health check failed: .*prd-does-not-exist/);
-    expect(appliance.knowledge.search('drone delivery of cards', 'en').map((r) => r.key)).not.toContain('fleet-card-drone');
+    expect(appliance.knowledge.indexes.search('drone delivery of cards', 'en').map((r) => r.key)).not.toContain('fleet-card-drone');
     expect((await appliance.cloud.sync.status()).versions.knowledge).toBe('kb-2026.11');
 
     const status = await fleetCli('status', failing);
@@ -152,7 +152,7 @@ describe('fleet releases to an appliance through mosquitto', () => {
 
     const longer = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-v', { ...bundle, version: 'kb-v' }), '--version', 'kb-v'), (file) => appendFileSync(file, ' '));
     expect((await settled(longer, 'rejected')).reason).toMatch(/longer than the manifest/);
-    expect(appliance.knowledge.search('tampered article', 'en').map((r) => r.key)).not.toContain('fleet-tampered');
+    expect(appliance.knowledge.indexes.search('tampered article', 'en').map((r) => r.key)).not.toContain('fleet-tampered');
 
     // A manifest signed with a key that is not the fleet's: the hub will not take it...
     const stranger = generateFleetKeys();

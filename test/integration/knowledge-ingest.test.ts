@@ -6,13 +6,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventBus } from '../../device/bus.js';
-import { CatalogueConnector, FeedConnector, FolderConnector, Ingestion, Knowledge, PolicyDocumentsConnector, Synonyms } from '../../device/knowledge/index.js';
+import { EventBus, type BusEvents, type FactJournal } from '../../device/bus.js';
+import { CatalogueConnector, FeedConnector, FolderConnector, Ingestion, Knowledge, knowledgeTables, PolicyDocumentsConnector, Synonyms } from '../../device/knowledge/index.js';
 import { Store } from '../../device/store/index.js';
+import { openTestJournal } from '../helpers/journal.js';
 
 let dir: string;
 let inbox: string;
 let store: Store;
+let journal: FactJournal;
+let bus: EventBus;
 let knowledge: Knowledge;
 const log = pino({ level: 'silent' });
 
@@ -54,9 +57,11 @@ beforeEach(async () => {
   inbox = join(dir, 'inbox');
   mkdirSync(inbox);
   store = await Store.open(join(dir, 'store.json'));
-  knowledge = new Knowledge(store, new EventBus(), new Synonyms(fileURLToPath(new URL('../../device/knowledge/synonyms.json', import.meta.url))));
+  ({ journal, bus } = await openTestJournal([knowledgeTables], new EventBus(), dir));
+  knowledge = new Knowledge(journal, store, bus, new Synonyms(fileURLToPath(new URL('../../device/knowledge/synonyms.json', import.meta.url))));
 });
 afterEach(async () => {
+  journal.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -71,8 +76,10 @@ describe('knowledge ingestion', () => {
     writeFileSync(join(inbox, 'notes.docx'), 'binary');
     writeFileSync(join(inbox, 'broken.json'), '{"key": ');
     writeFileSync(join(inbox, 'ghost.json'), JSON.stringify({ ...JSON.parse(json('art-ghost')), products: ['prd-none'] }));
-    const ingestion = new Ingestion(store, new EventBus(), knowledge, [new FolderConnector('inbox', inbox)], log);
+    const ingestion = new Ingestion(journal, knowledge, [new FolderConnector('inbox', inbox)], log);
 
+    const ingested: BusEvents['knowledge.ingested'][] = [];
+    bus.on('knowledge.ingested', (e) => void ingested.push(e));
     const first = await ingestion.run(ingestion.connectors[0]!);
     expect(first.error).toBeNull();
     expect(first.added.sort()).toEqual(['art-hours', 'art-parking', 'art-toilets', 'art-wifi']);
@@ -84,9 +91,9 @@ describe('knowledge ingestion', () => {
       'broken.json': expect.stringMatching(/JSON/),
       'ghost.json': 'article "art-ghost" refers to an unknown product "prd-none"',
     });
-    expect(knowledge.search('parking receipt', 'en', 1)[0]!.key).toBe('art-parking');
-    expect(knowledge.search('無障礙廁所', 'zh-Hant', 1)[0]!.key).toBe('art-toilets');
-    const toilets = knowledge.article(knowledge.node('article', 'art-toilets')!.id);
+    expect(knowledge.indexes.search('parking receipt', 'en', 1)[0]!.key).toBe('art-parking');
+    expect(knowledge.indexes.search('無障礙廁所', 'zh-Hant', 1)[0]!.key).toBe('art-toilets');
+    const toilets = knowledge.article(knowledge.indexes.node('article', 'art-toilets')!.id);
     expect(toilets.links.map((l) => `${l.type}:${l.node.key}`).sort()).toEqual(['derived-from:folder:inbox', 'solves:general.facilities.toilets']);
 
     const again = await ingestion.run(ingestion.connectors[0]!);
@@ -97,9 +104,15 @@ describe('knowledge ingestion', () => {
     unlinkSync(join(inbox, 'parking.html'));
     const third = await ingestion.run(ingestion.connectors[0]!);
     expect(third).toMatchObject({ added: [], changed: ['art-wifi'], retired: ['art-parking'], unchanged: 2 });
-    expect(knowledge.article(knowledge.node('article', 'art-wifi')!.id).version.version).toBe(2);
-    expect(knowledge.node('article', 'art-parking')!.status).toBe('retired');
+    expect(knowledge.article(knowledge.indexes.node('article', 'art-wifi')!.id).version.version).toBe(2);
+    expect(knowledge.indexes.node('article', 'art-parking')!.status).toBe('retired');
     expect(ingestion.runs(10).map((r) => r.id)).toEqual([third.id, again.id, first.id]);
+    expect(ingestion.runs(1)).toEqual([third]);
+    expect(ingested.map((e) => [e.runId, e.added, e.changed, e.retired, e.rejected, e.failed])).toEqual([
+      [first.id, 4, 0, 0, 5, false],
+      [again.id, 0, 0, 0, 5, false],
+      [third.id, 0, 1, 1, 5, false],
+    ]);
   });
 
   it('reads RSS and Atom feeds over HTTP, a product catalogue and a policy document set', async () => {
@@ -120,7 +133,7 @@ describe('knowledge ingestion', () => {
     writeFileSync(join(dir, 'policies', 'draft.txt'), 'not a policy');
     writeFileSync(join(dir, 'catalogue.csv'), 'sku,name_zh_hant,name_zh_hans,name_en,description_zh_hant,description_zh_hans,description_en\nCARD-GOLD,金卡,金卡,Gold card,年費 1200,年费 1200,Annual fee 1200\n,缺,缺,Missing,x,x,x\n');
     try {
-      const ingestion = new Ingestion(store, new EventBus(), knowledge, [
+      const ingestion = new Ingestion(journal, knowledge, [
         new FeedConnector('notices', `${base}/rss`, ['general.hours.holiday_hours']),
         new FeedConnector('campus', `${base}/atom`),
         new FeedConnector('down', `${base}/missing`),
@@ -135,9 +148,9 @@ describe('knowledge ingestion', () => {
       expect(catalogue).toMatchObject({ added: ['prd-card-gold'], rejected: [{ item: 'catalogue.csv#3' }] });
       expect(policies).toMatchObject({ added: ['pol-refund-14d'], rejected: [{ item: 'draft.txt', reason: 'policy documents are Markdown (.md) files' }] });
       expect(nowhere!.error).toMatch(/ENOENT/);
-      expect(knowledge.search('branch closed maintenance', 'zh-Hant', 1)[0]).toMatchObject({ title: 'Branch closed on 1 Dec', snippet: 'All branches close for maintenance.' });
-      expect(knowledge.node('product', 'prd-card-gold')!.title.en).toBe('Gold card');
-      expect(knowledge.node('policy', 'pol-refund-14d')!.body['zh-Hans']).toBe('14 天内可退款。');
+      expect(knowledge.indexes.search('branch closed maintenance', 'zh-Hant', 1)[0]).toMatchObject({ title: 'Branch closed on 1 Dec', snippet: 'All branches close for maintenance.' });
+      expect(knowledge.indexes.node('product', 'prd-card-gold')!.title.en).toBe('Gold card');
+      expect(knowledge.indexes.node('policy', 'pol-refund-14d')!.body['zh-Hans']).toBe('14 天内可退款。');
       const rerun = await ingestion.run(ingestion.connectors[3]!);
       expect(rerun).toMatchObject({ added: [], changed: [], unchanged: 1 });
     } finally {

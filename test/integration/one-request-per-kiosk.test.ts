@@ -68,7 +68,7 @@ describe('one open request per kiosk', () => {
     expect(callIdsOf(answers)).toHaveLength(1);
     expect(answers.filter((f) => f.type === 'error').map((f) => f.message)).toEqual(['this kiosk is already waiting or in a call', 'this kiosk is already waiting or in a call']);
     const [callId] = callIdsOf(answers);
-    expect(appliance.calls.records(500).filter((c) => c.kioskId === k.id).map((c) => c.id)).toEqual([callId]);
+    expect(appliance.calls.recentCalls(500).filter((c) => c.kioskId === k.id).map((c) => c.id)).toEqual([callId]);
 
     const wallboard = await admin.request('GET', '/api/metrics/wallboard');
     expect(wallboard.status).toBe(200);
@@ -94,7 +94,7 @@ describe('one open request per kiosk', () => {
     await k.ws.next((f) => f.type === 'callStarted');
     expect(await startedFor('Eager kiosk')).toBe(1);
     expect(appliance.calls.activeCalls().filter((c) => c.kioskId === k.id)).toHaveLength(1);
-    expect(appliance.calls.records(500).filter((c) => c.kioskId === k.id)).toHaveLength(1);
+    expect(appliance.calls.recentCalls(500).filter((c) => c.kioskId === k.id)).toHaveLength(1);
     k.ws.close();
   });
 });

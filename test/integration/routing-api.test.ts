@@ -48,9 +48,9 @@ describe('routing a kiosk question', () => {
     // The customer says the answer helped: the shown article's success count grows.
     const exposureId = (hours.body.answer as { exposureId: string }).exposureId;
     expect((await kiosk.request('POST', `/api/kiosk/sessions/${id}/feedback`, { exposureId, helpful: true }, bearer)).status).toBe(200);
-    expect(appliance.knowledge.exposure(exposureId)).toMatchObject({ outcome: 'success', outcomeBy: 'customer', sessionId: id });
+    expect(appliance.knowledge.ledger.exposure(exposureId)).toMatchObject({ outcome: 'success', outcomeBy: 'customer', sessionId: id });
     expect((await kiosk.request('POST', `/api/kiosk/sessions/${id}/feedback`, { exposureId, helpful: false }, bearer)).status).toBe(409);
-    const stored = appliance.router.sessions(10).find((s) => s.id === id)!;
+    const stored = appliance.router.recentSessions(10).find((s) => s.id === id)!;
     expect(stored.decisions[0]).toMatchObject({ text: '請問你們營業時間是幾點到幾點？', label: 'general.hours.opening_hours', explanation: expect.stringContaining('general.hours.opening_hours') });
     expect(stored.firstResponseAt).toBe(stored.botAnsweredAt);
 
@@ -76,7 +76,7 @@ describe('routing a kiosk question', () => {
 
   it('refuses bad input to every routing endpoint and changes nothing', async () => {
     const id = await startSession();
-    const before = JSON.stringify(appliance.router.sessions(500));
+    const before = JSON.stringify(appliance.router.recentSessions(500));
     const customersBefore = (await admin.request('GET', '/api/admin/customers')).body;
     const cases: [string, string, unknown, Record<string, string>, number, RegExp][] = [
       ['POST', '/api/kiosk/sessions', { lang: 'fr' }, bearer, 400, /lang/],
@@ -108,7 +108,7 @@ describe('routing a kiosk question', () => {
     expect(malformed.statusCode).toBe(400);
     const huge = await appliance.app.inject({ method: 'POST', url: `/api/kiosk/sessions/${id}/questions`, headers: { ...bearer, 'content-type': 'application/json' }, payload: JSON.stringify({ text: 'x'.repeat(100_000) }) });
     expect(huge.statusCode).toBe(413);
-    expect(JSON.stringify(appliance.router.sessions(500))).toBe(before);
+    expect(JSON.stringify(appliance.router.recentSessions(500))).toBe(before);
     expect((await admin.request('GET', '/api/admin/customers')).body).toEqual(customersBefore);
 
     const agent = await staff('routing.agent', 'agent');

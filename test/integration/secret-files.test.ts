@@ -53,10 +53,10 @@ describe('the store file', () => {
     const store = await Store.open(file);
     try {
       expect(octal(modeOf(file))).toBe('0600');
-      await store.update((d) => void d.inquiries.push({ id: 'mode', kioskId: 'k', kind: 'question', text: 'mode?', lang: 'en', createdAt: new Date().toISOString() }));
+      await store.update((d) => void d.customers.push({ id: 'mode', name: 'mode', tier: 'standard', cardHash: null, cardLast4: null, phoneHash: null, phoneLast4: null, createdAt: new Date().toISOString() }));
       expect(octal(modeOf(file))).toBe('0600');
       expect(existsSync(join(dir, '.branchline.json.tmp'))).toBe(false);
-      expect(JSON.parse(readFileSync(file, 'utf8')).inquiries.map((i: { id: string }) => i.id)).toEqual(['mode']);
+      expect(JSON.parse(readFileSync(file, 'utf8')).customers.map((c: { id: string }) => c.id)).toEqual(['mode']);
     } finally {
       await store.close();
     }
@@ -67,8 +67,8 @@ describe('the store file', () => {
     const store = await Store.open(file);
     try {
       const ids = Array.from({ length: 50 }, (_, i) => `w${i}`);
-      await Promise.all(ids.map((id) => store.update((d) => void d.inquiries.push({ id, kioskId: 'k', kind: 'question', text: id, lang: 'en', createdAt: new Date().toISOString() }))));
-      expect(JSON.parse(readFileSync(file, 'utf8')).inquiries.map((i: { id: string }) => i.id)).toEqual(ids);
+      await Promise.all(ids.map((id) => store.update((d) => void d.customers.push({ id, name: id, tier: 'standard', cardHash: null, cardLast4: null, phoneHash: null, phoneLast4: null, createdAt: new Date().toISOString() }))));
+      expect(JSON.parse(readFileSync(file, 'utf8')).customers.map((c: { id: string }) => c.id)).toEqual(ids);
       expect(octal(modeOf(file))).toBe('0600');
     } finally {
       await store.close();

@@ -67,7 +67,7 @@ describe('signalling requests', () => {
   it('answers malformed, unknown, misplaced and oversized frames with an error and changes nothing', async () => {
     const k = await kiosk();
     const a = await agent();
-    const callsBefore = appliance.calls.records(500).length;
+    const callsBefore = appliance.calls.recentCalls(500).length;
 
     k.send('{"type": "requestAgent",');
     expect((await k.next((f) => f.type === 'error')).message).toBe('frame is not valid JSON');
@@ -80,7 +80,7 @@ describe('signalling requests', () => {
     expect((await a.request('requestAgent', { lang: 'en' })).message).toBe('requestAgent is not allowed for an agent');
     expect((await k.request('chat', { text: 'hello' })).message).toBe('you are not in a call');
     expect((await k.request('connectTransport', { transportId: 'x'.repeat(65), dtlsParameters: {} })).message).toMatch(/transportId/);
-    expect(appliance.calls.records(500).length).toBe(callsBefore);
+    expect(appliance.calls.recentCalls(500).length).toBe(callsBefore);
 
     const big = await kiosk();
     big.send({ type: 'chat', text: 'x'.repeat(70 * 1024) });

@@ -37,7 +37,7 @@ describe('store under kill -9', () => {
       expect(acked.length).toBeGreaterThan(0);
       allAcked.push(...acked);
       const store = await Store.open(file);
-      const stored = new Set(store.read((d) => d.inquiries.map((i) => i.id)));
+      const stored = new Set(store.read((d) => d.customers.map((c) => c.id)));
       await store.close();
       const lost = allAcked.filter((id) => !stored.has(id));
       expect(lost).toEqual([]);

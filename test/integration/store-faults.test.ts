@@ -1,5 +1,6 @@
 import { openSync, writeSync, closeSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpSession } from '../helpers/http.js';
 import { freePort } from '../helpers/net.js';
@@ -63,10 +64,6 @@ async function health(session?: HttpSession): Promise<{ status: number; body: Re
   return (session ?? new HttpSession(base)).request('GET', '/healthz');
 }
 
-function storeDetail(body: Record<string, unknown>): string {
-  return JSON.stringify((body.subsystems as Record<string, unknown>).store);
-}
-
 /** Fills the tmpfs to the last byte; returns the file to delete to free it again. */
 function fillDisk(): string {
   const file = join(disk.dir, 'filler.bin');
@@ -91,44 +88,89 @@ function fillDisk(): string {
   return file;
 }
 
-describe('a store that cannot be written while a call is running', () => {
-  for (const fault of ['read-only', 'disk full'] as const) {
-    it(`${fault}: the call ends for the agent, the error is logged, the process stays up, healthz says why, and it recovers`, async () => {
-      const { kiosk, agent } = await callInProgress();
-      let filler: string | null = null;
-      if (fault === 'read-only') disk.readOnly(true);
-      else filler = fillDisk();
-      try {
-        // The customer's link drops; after the reconnect grace the call must end with a write that fails.
-        kiosk.socket.terminate();
-        const ended = await agent.next((f) => f.type === 'callEnded', 15_000);
-        expect(ended.reason).toBe('customer-lost');
-        await expect.poll(() => proc.output(), { timeout: 10_000 }).toMatch(/could not end a call whose side did not come back/);
-        expect(proc.child.exitCode).toBeNull();
+function subsystem(body: Record<string, unknown>, name: string): string {
+  return JSON.stringify((body.subsystems as Record<string, unknown>)[name]);
+}
 
-        const anonymous = await health();
-        expect(anonymous.status).toBe(503);
-        expect((anonymous.body.subsystems as Record<string, { status: string }>).store!.status).toBe('down');
-        const staff = await health(admin);
-        expect(staff.status).toBe(503);
-        expect(storeDetail(staff.body)).toMatch(fault === 'read-only' ? /EROFS|read-only/i : /ENOSPC|no space/i);
-        // A request that must write is refused with an error, not a crash.
-        expect((await admin.request('POST', '/api/admin/kiosks', { name: 'Refused kiosk' })).status).toBeGreaterThanOrEqual(500);
-        expect(proc.child.exitCode).toBeNull();
-      } finally {
-        if (fault === 'read-only') disk.readOnly(false);
-        if (filler) unlinkSync(filler);
-      }
-      // Space is back: the next write succeeds and health comes back up.
-      expect((await admin.request('POST', '/api/admin/kiosks', { name: `After ${fault}` })).status).toBe(201);
-      expect((await health()).status).toBe(200);
-      // The agent is not left busy by the failed end: it is in wrap-up and can take the next call.
-      const agentHttp = new HttpSession(base);
-      agentHttp.cookie = agentCookie;
-      expect((await agentHttp.request('GET', '/api/agent/presence')).body.state).toBe('wrap-up');
-      agent.close();
-    }, 60_000);
+/** A journal write: the kiosk starts a service session. */
+function kioskStartsSession(): Promise<Response> {
+  return fetch(`${base}/api/kiosk/sessions`, { method: 'POST', headers: { authorization: `Bearer ${kioskToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ lang: 'en' }) });
+}
+
+/** The journal as another process sees it: readable, and whole. */
+function journalIsWhole(): void {
+  const db = new Database(join(disk.dir, 'branchline.db'), { readonly: true, fileMustExist: true });
+  try {
+    expect(db.pragma('quick_check', { simple: true })).toBe('ok');
+  } finally {
+    db.close();
   }
+}
+
+describe('a disk that cannot be written while a call is running', () => {
+  it('disk full: the call ends for the agent, writes are refused with 503 and the reason, the process stays up, healthz says why, and it recovers whole', async () => {
+    const { kiosk, agent, callId } = await callInProgress();
+    const filler = fillDisk();
+    try {
+      // The customer's link drops; after the reconnect grace the call must end with a write that fails.
+      kiosk.socket.terminate();
+      const ended = await agent.next((f) => f.type === 'callEnded', 15_000);
+      expect(ended.reason).toBe('customer-lost');
+      await expect.poll(() => proc.output(), { timeout: 10_000 }).toMatch(/could not end a call whose side did not come back/);
+      expect(proc.child.exitCode).toBeNull();
+
+      const anonymous = await health();
+      expect(anonymous.status).toBe(503);
+      expect((anonymous.body.subsystems as Record<string, { status: string }>).journal!.status).toBe('down');
+      expect(subsystem((await health(admin)).body, 'journal')).toMatch(/disk is full \(SQLITE_FULL\)/);
+      // Writes to the reference store and to the journals are refused with the reason, not a crash.
+      const refused = await admin.request('POST', '/api/admin/kiosks', { name: 'Refused kiosk' });
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: 'store_unavailable' });
+      expect(String(refused.body.message)).toMatch(/disk is full/);
+      expect(subsystem((await health(admin)).body, 'store')).toMatch(/disk is full \(ENOSPC\)/);
+      expect((await kioskStartsSession()).status).toBe(503);
+      expect(proc.child.exitCode).toBeNull();
+    } finally {
+      unlinkSync(filler);
+    }
+    // Space is back: health comes back up without a write, and the next writes succeed.
+    await expect.poll(async () => (await health()).status, { timeout: 10_000 }).toBe(200);
+    expect((await admin.request('POST', '/api/admin/kiosks', { name: 'After disk full' })).status).toBe(201);
+    expect((await kioskStartsSession()).status).toBe(201);
+    // The agent is not left busy by the failed end: it is in wrap-up and can take the next call.
+    const agentHttp = new HttpSession(base);
+    agentHttp.cookie = agentCookie;
+    expect((await agentHttp.request('GET', '/api/agent/presence')).body.state).toBe('wrap-up');
+    agent.close();
+    // What was committed before the disk filled is there, and nothing is torn.
+    expect((await admin.request('GET', `/api/calls/${callId}`)).body.call).toMatchObject({ id: callId, answeredAt: expect.any(String) });
+    journalIsWhole();
+  }, 60_000);
+
+  it('read-only: what opens files by path (the reference store) is refused with 503 and the reason, healthz says why, the process stays up, and it recovers', async () => {
+    const { kiosk, agent } = await callInProgress();
+    disk.readOnly(true);
+    try {
+      const refused = await admin.request('POST', '/api/admin/kiosks', { name: 'Refused kiosk' });
+      expect(refused.status).toBe(503);
+      expect(String(refused.body.message)).toMatch(/read-only \(EROFS\)/);
+      const staff = await health(admin);
+      expect(staff.status).toBe(503);
+      expect(subsystem(staff.body, 'store')).toMatch(/read-only \(EROFS\)/);
+      // The journal's files were open before the mount turned read-only, and the disk under it still
+      // takes writes: the call's end is kept and both sides are told.
+      kiosk.socket.terminate();
+      expect((await agent.next((f) => f.type === 'callEnded', 15_000)).reason).toBe('customer-lost');
+      expect(proc.child.exitCode).toBeNull();
+    } finally {
+      disk.readOnly(false);
+    }
+    expect((await admin.request('POST', '/api/admin/kiosks', { name: 'After read-only' })).status).toBe(201);
+    expect((await health()).status).toBe(200);
+    agent.close();
+    journalIsWhole();
+  }, 60_000);
 
   it('closes calls a crash left open as interrupted at the next start', async () => {
     const { kiosk, agent, callId } = await callInProgress();

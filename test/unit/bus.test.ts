@@ -39,7 +39,7 @@ describe('event bus', () => {
         await Promise.resolve();
         throw new Error('store write failed');
       });
-      bus.emit('call.ended', { callId: 'c1', sessionId: null, reason: 'customer-lost', at: 'now' });
+      bus.emit('call.ended', { callId: 'c1', sessionId: null, reason: 'customer-lost', at: 'now', kioskId: 'k', skill: 'general', agentId: null, requestedAt: 'then', answeredAt: null });
       await expect.poll(() => reported).toEqual(['call.ended: store write failed']);
       // A turn of the event loop lets Node notice a rejection nobody handled.
       await new Promise((resolve) => setImmediate(resolve));

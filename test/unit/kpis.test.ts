@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { computeKpis } from '../../device/metrics/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FactJournal } from '../../device/bus.js';
+import { KpiDays, KpiReports, metricsTables, type KpiGroup } from '../../device/metrics/index.js';
 import type { CallRecord, QaScorecardRecord, ServiceSessionRecord } from '../../device/store/index.js';
+import { openTestJournal } from '../helpers/journal.js';
+import { arraySources } from '../helpers/kpi-sources.js';
 import { craftedSession } from '../helpers/sessions.js';
 
 const T0 = Date.parse('2026-11-02T09:00:00Z');
@@ -49,11 +52,24 @@ const calls: CallRecord[] = [
   call('s5', 'a1', 500, 510, 530, 'cards'),
 ];
 const scorecards = [card('s2', 85), card('s4', 40)];
-const input = { sessions, calls, scorecards, from: T0 - 3600_000, to: T0 + 10 * DAY * 1000, now: T0 + 30 * DAY * 1000 };
+const FROM = T0 - 3600_000;
+const TO = T0 + 10 * DAY * 1000;
+const sources = arraySources({ sessions, calls, scorecards });
+const noAccounts = { listKiosks: () => [], listUsers: () => [] };
+
+let journal: FactJournal;
+let reports: KpiReports;
+beforeAll(async () => {
+  ({ journal } = await openTestJournal([metricsTables]));
+  reports = new KpiReports(sources, new KpiDays(journal, sources, { recordRetentionDays: 730 }), noAccounts, { recordRetentionDays: 730 }, () => T0 + 30 * DAY * 1000);
+});
+afterAll(() => journal.close());
+
+const computeKpis = (group?: KpiGroup, from = FROM, to = TO) => reports.kpis(from, to, group);
 
 describe('service KPIs on crafted sessions', () => {
   it('computes every figure by its definition', () => {
-    const { overall } = computeKpis(input);
+    const { overall } = computeKpis();
     expect(overall.sessions).toBe(8);
     // s3 (abandoned, never answered) is the one late first answer of the 8.
     expect(overall.responseRate30s).toBeCloseTo(7 / 8);
@@ -76,14 +92,14 @@ describe('service KPIs on crafted sessions', () => {
   });
 
   it('breaks the figures down per agent, skill group, kiosk and day', () => {
-    const byAgent = computeKpis(input, 'agent').groups;
+    const byAgent = computeKpis('agent').groups;
     expect(byAgent.map((g) => [g.key, g.kpis.sessions])).toEqual([
       ['(no agent)', 5],
       ['a1', 3],
       ['a2', 1],
     ]);
     expect(byAgent.find((g) => g.key === 'a2')!.kpis).toMatchObject({ averageHandleSeconds: 180, firstContactResolution: 0, serviceErrorRate: 1 });
-    const bySkill = computeKpis(input, 'skill').groups;
+    const bySkill = computeKpis('skill').groups;
     expect(bySkill.map((g) => [g.key, g.kpis.sessions])).toEqual([
       ['bot', 2],
       ['cards', 3],
@@ -91,8 +107,8 @@ describe('service KPIs on crafted sessions', () => {
       ['none', 2],
     ]);
     expect(bySkill.find((g) => g.key === 'cards')!.kpis.abandonmentRate).toBeCloseTo(1 / 3);
-    expect(computeKpis(input, 'kiosk').groups).toHaveLength(1);
-    expect(computeKpis(input, 'day').groups.map((g) => [g.key, g.kpis.sessions])).toEqual([
+    expect(computeKpis('kiosk').groups).toHaveLength(1);
+    expect(computeKpis('day').groups.map((g) => [g.key, g.kpis.sessions])).toEqual([
       ['2026-11-02', 5],
       ['2026-11-03', 1],
       ['2026-11-05', 1],
@@ -100,8 +116,22 @@ describe('service KPIs on crafted sessions', () => {
     ]);
   });
 
+  it('reads only the records of the period and of the windows after it that the rules need', () => {
+    sources.reads.length = 0;
+    computeKpis('agent');
+    const iso = (ms: number) => new Date(ms).toISOString();
+    expect(sources.reads).toEqual([
+      { reader: 'sessionsBetween', from: iso(FROM), to: iso(TO) },
+      // Later sessions, only to find repeats: seven days.
+      { reader: 'sessionsBetween', from: iso(TO), to: iso(TO + 7 * DAY * 1000) },
+      // A visit's calls and its scorecard come within two days of its start.
+      { reader: 'callsBetween', from: iso(FROM), to: iso(TO + 2 * DAY * 1000) },
+      { reader: 'scorecardsBetween', from: iso(FROM), to: iso(TO + 2 * DAY * 1000) },
+    ]);
+  });
+
   it('leaves a figure empty rather than zero when nothing measures it', () => {
-    const { overall } = computeKpis({ ...input, from: T0 + 15 * DAY * 1000, to: T0 + 16 * DAY * 1000 });
+    const { overall } = computeKpis(undefined, T0 + 15 * DAY * 1000, T0 + 16 * DAY * 1000);
     expect(overall).toMatchObject({ sessions: 0, responseRate30s: null, averageHandleSeconds: null, csat: null, nps: null, abandonmentRate: null });
   });
 });
