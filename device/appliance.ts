@@ -172,7 +172,8 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     const metrics = new Metrics(
       journal,
       {
-        sessionsBetween: (from, to) => router.sessionsBetween(from, to),
+        sessionsBetween: (from, to) => router.sessionOutlinesBetween(from, to),
+        identifiedSessionsBetween: (from, to) => router.identifiedOutlinesBetween(from, to),
         callsBetween: (from, to) => calls.callsBetween(from, to),
         scorecardsBetween: (from, to) => quality.scorecardsBetween(from, to),
         recentAlerts: (limit, since) => sensing.alerts(limit, since),

@@ -14,15 +14,14 @@ export interface KpiReport {
 }
 
 /**
- * KPI reports over any period: from the owners' records while the record retention keeps them, from
- * the daily rollups for the days it has deleted (whole days there).
+ * KPI reports over any period: whole days from the daily rollups as far as they go (the only source
+ * for days the record retention has deleted), the rest from the owners' records.
  */
 export class KpiReports {
   constructor(
     private readonly sources: KpiSources,
     private readonly days: KpiDays,
     private readonly accounts: Pick<Accounts, 'listKiosks' | 'listUsers'>,
-    private readonly options: { recordRetentionDays: number },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -31,24 +30,31 @@ export class KpiReports {
     const now = this.now();
     const overall = emptyTally();
     const groups = new Map<string, KpiTally>();
-    // Every record of a day is kept from the first day the retention has not reached; days before it
-    // come from the rollups, as far as they go.
+    // Whole days that are rolled up come from the rollups (a handful of rows, and the only source once
+    // the record retention has deleted them); the partial first day and the days since the newest
+    // rollup come from the records.
     const newest = this.days.newestDay();
-    const retained = startOfDay(dayOf(now - this.options.recordRetentionDays * DAY_MS)) + DAY_MS;
-    const recordsFrom = newest === null ? from : Math.max(from, Math.min(retained, startOfDay(newest) + DAY_MS));
-    if (from < recordsFrom) {
-      const fromDay = dayOf(from);
-      const toDay = dayOf(Math.min(to, recordsFrom) - 1 + DAY_MS);
+    const firstWholeDay = startOfDay(dayOf(from)) === from ? from : startOfDay(dayOf(from)) + DAY_MS;
+    const rolledEnd = newest === null ? firstWholeDay : Math.max(firstWholeDay, Math.min(startOfDay(newest) + DAY_MS, startOfDay(dayOf(to))));
+    const add = (fresh: ReturnType<typeof tallyFacts>): void => {
+      addTally(overall, fresh.overall);
+      if (group) for (const [key, tally] of fresh.groups.get(group)!) addTally(tallyOf(groups, key), tally);
+    };
+    const fromRecords = (start: number, end: number): void => {
+      if (start < end) add(tallyFacts(sessionFacts(loadRecords(this.sources, start, end), start, end, now), group ? [group] : []));
+    };
+    if (firstWholeDay < rolledEnd) {
+      fromRecords(from, firstWholeDay);
+      const fromDay = dayOf(firstWholeDay);
+      const toDay = dayOf(rolledEnd);
       for (const row of this.days.daysBetween(fromDay, toDay, 'all')) {
         addTally(overall, row.tally);
         if (group === 'day') addTally(tallyOf(groups, row.day), row.tally);
       }
       if (group && group !== 'day') for (const row of this.days.daysBetween(fromDay, toDay, group)) addTally(tallyOf(groups, row.key), row.tally);
-    }
-    if (recordsFrom < to) {
-      const fresh = tallyFacts(sessionFacts(loadRecords(this.sources, recordsFrom, to), recordsFrom, to, now), group ? [group] : []);
-      addTally(overall, fresh.overall);
-      if (group) for (const [key, tally] of fresh.groups.get(group)!) addTally(tallyOf(groups, key), tally);
+      fromRecords(rolledEnd, to);
+    } else {
+      fromRecords(from, to);
     }
     return {
       from: iso(from),

@@ -1,6 +1,11 @@
 import { respondedInTime } from '../routing/index.js';
 import type { CallRecord, QaScorecardRecord, ServiceSessionRecord } from '../store/index.js';
 
+/** What the KPIs read of a service session: its moments, customer, wrap-up and survey, and of its decisions only the labels. */
+export type KpiSession = Pick<ServiceSessionRecord, 'id' | 'kioskId' | 'startedAt' | 'customer' | 'botAnsweredAt' | 'queuedAt' | 'firstResponseAt' | 'abandonedAt' | 'wrapUp' | 'survey'> & {
+  decisions: readonly { label: string | null }[];
+};
+
 /** Same customer, same intent, within this many days: a repeat inquiry. */
 export const REPEAT_WINDOW_DAYS = 7;
 /** A quality scorecard below this total is a service error. */
@@ -104,7 +109,7 @@ export type KpiScorecard = Pick<QaScorecardRecord, 'sessionId' | 'total'>;
 /** The records the KPIs of the sessions started in a period need. */
 export interface KpiRecords {
   /** The period's sessions, and those of the repeat window after it. */
-  sessions: readonly ServiceSessionRecord[];
+  sessions: readonly KpiSession[];
   /** Calls requested from the start of the period to `FOLLOW_UP_MS` after its end. */
   calls: readonly KpiCall[];
   /** Scorecards made from the start of the period to `FOLLOW_UP_MS` after its end. */
@@ -112,14 +117,14 @@ export interface KpiRecords {
 }
 
 /** The intent a session was about: what the agent confirmed at wrap-up, else the last routing decision. */
-export function sessionIntent(s: ServiceSessionRecord): string | null {
+export function sessionIntent(s: KpiSession): string | null {
   if (s.wrapUp) return s.wrapUp.label;
   for (let i = s.decisions.length - 1; i >= 0; i--) if (s.decisions[i]!.label) return s.decisions[i]!.label;
   return null;
 }
 
 export interface SessionFacts {
-  session: ServiceSessionRecord;
+  session: KpiSession;
   calls: KpiCall[];
   agents: string[];
   skill: string;
@@ -215,7 +220,7 @@ export function sessionFacts(records: KpiRecords, from: number, to: number, now:
  * Adds a session to the routing measures' counters (only one that asked something or queued counts);
  * `inTime` is `respondedInTime` of it.
  */
-export function tallyRequest(t: KpiTally, s: ServiceSessionRecord, inTime: boolean | null): void {
+export function tallyRequest(t: KpiTally, s: KpiSession, inTime: boolean | null): void {
   if (s.decisions.length === 0 && !s.queuedAt) return;
   if (inTime !== null) {
     t.requestsCounted++;

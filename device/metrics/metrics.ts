@@ -77,7 +77,7 @@ export class Metrics {
     options: MetricsOptions,
   ) {
     this.days = new KpiDays(journal, sources, options);
-    this.reports = new KpiReports(sources, this.days, accounts, options);
+    this.reports = new KpiReports(sources, this.days, accounts);
     collectDefaultMetrics({ register: this.registry, prefix: 'branchline_' });
     const today = oncePerScrape(() => {
       const start = new Date();

@@ -1,5 +1,5 @@
-import type { SenseAlert, ServiceSessionRecord } from '../store/index.js';
-import { FOLLOW_UP_MS, REPEAT_WINDOW_MS, type KpiCall, type KpiRecords, type KpiScorecard } from './kpis.js';
+import type { SenseAlert } from '../store/index.js';
+import { FOLLOW_UP_MS, REPEAT_WINDOW_MS, type KpiCall, type KpiRecords, type KpiScorecard, type KpiSession } from './kpis.js';
 
 /**
  * What metrics reads of the other folders' journals, each through its owner's index-backed reader
@@ -8,7 +8,9 @@ import { FOLLOW_UP_MS, REPEAT_WINDOW_MS, type KpiCall, type KpiRecords, type Kpi
  */
 export interface KpiSources {
   /** Service sessions by `startedAt` (routing). */
-  sessionsBetween(fromIso: string, toIso: string): ServiceSessionRecord[];
+  sessionsBetween(fromIso: string, toIso: string): KpiSession[];
+  /** The same, only the sessions of identified customers: the ones a repeat inquiry can be. */
+  identifiedSessionsBetween(fromIso: string, toIso: string): KpiSession[];
   /** Calls by `requestedAt` (calls). */
   callsBetween(fromIso: string, toIso: string): KpiCall[];
   /** Quality scorecards by `at` (qa). */
@@ -23,12 +25,12 @@ export const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
  * Loads what the KPIs of the sessions started in [from, to) need and nothing more: those sessions, the
- * later ones a repeat can be (the repeat window), and the calls and scorecards recorded meanwhile.
+ * later ones of identified customers a repeat can be (the repeat window), and the calls and scorecards recorded meanwhile.
  * `own` is the period's sessions when the caller has read them already.
  */
 export function loadRecords(sources: KpiSources, from: number, to: number, own = sources.sessionsBetween(iso(from), iso(to))): KpiRecords {
   return {
-    sessions: [...own, ...sources.sessionsBetween(iso(to), iso(to + REPEAT_WINDOW_MS))],
+    sessions: [...own, ...sources.identifiedSessionsBetween(iso(to), iso(to + REPEAT_WINDOW_MS))],
     calls: sources.callsBetween(iso(from), iso(to + FOLLOW_UP_MS)),
     scorecards: sources.scorecardsBetween(iso(from), iso(to + FOLLOW_UP_MS)),
   };

@@ -17,6 +17,7 @@ export type { LabelOption } from './intent-routing.js';
 export { startSessionSchema, surveySchema, wrapUpSchema, newServiceSession, respondedInTime } from './service-sessions.js';
 export type { RoutedLabel } from './service-sessions.js';
 export { SessionRepository } from './session-repository.js';
+export type { SessionOutline } from './session-repository.js';
 export type { SessionSurvey, SessionWrapUp } from './session-repository.js';
 // The trained intent model the appliance routes with; loading refuses a missing or inconsistent artifact.
 export { loadArtifact as loadIntentModel } from '../../models/intent/src/artifact.js';

@@ -9,7 +9,7 @@ import { CustomerIdentification } from './identification.js';
 import { IntentRouting, type LabelOption } from './intent-routing.js';
 import type { PolicyOptions, QueueRoute } from './policy.js';
 import { routedLabelOf, ServiceSessions, type RoutedLabel, type surveySchema } from './service-sessions.js';
-import type { SessionRepository, SessionSurvey } from './session-repository.js';
+import type { SessionOutline, SessionRepository, SessionSurvey } from './session-repository.js';
 
 export const askSchema = z.strictObject({ text: z.string().trim().min(1, 'type a question').max(500) });
 export const chooseSchema = z.strictObject({ label: z.string().min(1).max(100) });
@@ -139,6 +139,14 @@ export class Router {
   /** Sessions started in [fromIso, toIso), oldest first. */
   sessionsBetween(fromIso: string, toIso: string): ServiceSessionRecord[] {
     return this.repository.sessionsBetween(fromIso, toIso);
+  }
+
+  sessionOutlinesBetween(fromIso: string, toIso: string): SessionOutline[] {
+    return this.repository.sessionOutlinesBetween(fromIso, toIso);
+  }
+
+  identifiedOutlinesBetween(fromIso: string, toIso: string): SessionOutline[] {
+    return this.repository.identifiedOutlinesBetween(fromIso, toIso);
   }
 
   /** The newest sessions first. */

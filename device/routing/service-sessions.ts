@@ -43,7 +43,7 @@ export function newServiceSession(start: Pick<ServiceSessionRecord, 'id' | 'kios
  * Whether the customer had a first answer (the bot's or an agent's) within 30 s of starting the session;
  * null while that is still open.
  */
-export function respondedInTime(s: ServiceSessionRecord, now: number): boolean | null {
+export function respondedInTime(s: Pick<ServiceSessionRecord, 'startedAt' | 'firstResponseAt'>, now: number): boolean | null {
   const started = Date.parse(s.startedAt);
   const first = s.firstResponseAt ? Date.parse(s.firstResponseAt) : null;
   if (first !== null && first - started <= RESPONSE_TARGET_MS) return true;

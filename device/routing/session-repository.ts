@@ -57,12 +57,46 @@ const COLUMNS: [keyof SessionRow, string][] = [
   ['surveyAt', 'survey_at'],
 ];
 const SELECT = `SELECT ${COLUMNS.map(([key, column]) => (key === column ? column : `${column} AS ${key}`)).join(', ')} FROM routing_sessions`;
-const INSERT = `INTO routing_sessions (${COLUMNS.map(([, column]) => column).join(', ')}) VALUES (${COLUMNS.map(([key]) => `@${key}`).join(', ')})`;
+const INSERT = `INTO routing_sessions (${COLUMNS.map(([, column]) => column).join(', ')}, decision_count, last_label) VALUES (${COLUMNS.map(([key]) => `@${key}`).join(', ')}, @decisionCount, @lastLabel)`;
+/**
+ * What counting sessions needs of one (the service KPIs): its moments, customer, wrap-up and survey,
+ * and of its decisions only the labels (newest last). Read as plain rows without parsing the decisions.
+ */
+export type SessionOutline = Pick<ServiceSessionRecord, 'id' | 'kioskId' | 'startedAt' | 'customer' | 'botAnsweredAt' | 'queuedAt' | 'firstResponseAt' | 'abandonedAt' | 'wrapUp' | 'survey'> & {
+  decisions: { label: string | null }[];
+};
+const OUTLINE_SELECT = `SELECT id, kiosk_id, started_at, customer_id, customer_tier, bot_answered_at, queued_at, first_response_at, abandoned_at,
+  wrap_up_routed_label, wrap_up_label, wrap_up_confirmed, wrap_up_resolved, wrap_up_by, wrap_up_at, survey_stars, survey_recommend, survey_at,
+  decision_count, last_label FROM routing_sessions`;
+type OutlineRow = [string, string, string, string | null, CustomerTier | null, string | null, string | null, string | null, string | null, string | null, string | null, number | null, number | null, string | null, string | null, number | null, number | null, string | null, number, string | null];
+
+function outlineOf(r: OutlineRow): SessionOutline {
+  const [id, kioskId, startedAt, customerId, customerTier, botAnsweredAt, queuedAt, firstResponseAt, abandonedAt, routedLabel, label, confirmed, resolved, by, wrappedAt, stars, recommend, surveyAt, decisionCount, lastLabel] = r;
+  // One entry per decision keeps the count; the last labelled one is all the labels anyone counts.
+  const decisions: { label: string | null }[] = Array.from({ length: decisionCount }, () => ({ label: null }));
+  if (lastLabel !== null) decisions[decisionCount - 1] = { label: lastLabel };
+  return {
+    id,
+    kioskId,
+    startedAt,
+    customer: customerId !== null && customerTier !== null ? { id: customerId, tier: customerTier } : null,
+    botAnsweredAt,
+    queuedAt,
+    firstResponseAt,
+    abandonedAt,
+    wrapUp: wrappedAt !== null ? { routedLabel, label: label!, confirmed: confirmed === 1, resolved: resolved === 1, by: by!, at: wrappedAt } : null,
+    survey: surveyAt !== null ? { stars, recommend, at: surveyAt } : null,
+    decisions,
+  };
+}
+
 // Ties in the start time keep the order the sessions were recorded in, as the JSON store's array did.
 const OLDEST_FIRST = 'ORDER BY started_at, rowid';
 
-function rowOf(s: ServiceSessionRecord): SessionRow {
+function rowOf(s: ServiceSessionRecord): SessionRow & { decisionCount: number; lastLabel: string | null } {
   return {
+    decisionCount: s.decisions.length,
+    lastLabel: s.decisions.findLast((d) => d.label)?.label ?? null,
     id: s.id,
     kioskId: s.kioskId,
     lang: s.lang,
@@ -130,9 +164,11 @@ export class SessionRepository {
   private readonly byId: Statement<[string], SessionRow>;
   private readonly recent: Statement<[number], SessionRow>;
   private readonly between: Statement<[string, string], SessionRow>;
-  private readonly insertStmt: Statement<[SessionRow]>;
-  private readonly importStmt: Statement<[SessionRow]>;
-  private readonly decisionStmt: Statement<[{ id: string; decision: string; answeredAt: string | null }]>;
+  private readonly outlinesBetween: Statement<[string, string], OutlineRow>;
+  private readonly identifiedBetween: Statement<[string, string], OutlineRow>;
+  private readonly insertStmt: Statement<[ReturnType<typeof rowOf>]>;
+  private readonly importStmt: Statement<[ReturnType<typeof rowOf>]>;
+  private readonly decisionStmt: Statement<[{ id: string; decision: string; label: string | null; answeredAt: string | null }]>;
   private readonly customerStmt: Statement<[string, CustomerTier, string]>;
   private readonly queuedStmt: Statement<[string, string, string]>;
   private readonly agentAnsweredStmt: Statement<[{ id: string; at: string }]>;
@@ -146,11 +182,14 @@ export class SessionRepository {
     this.byId = db.prepare(`${SELECT} WHERE id = ?`);
     this.recent = db.prepare(`${SELECT} ORDER BY started_at DESC, rowid DESC LIMIT ?`);
     this.between = db.prepare(`${SELECT} WHERE started_at >= ? AND started_at < ? ${OLDEST_FIRST}`);
+    this.outlinesBetween = db.prepare<[string, string], OutlineRow>(`${OUTLINE_SELECT} WHERE started_at >= ? AND started_at < ? ${OLDEST_FIRST}`).raw();
+    this.identifiedBetween = db.prepare<[string, string], OutlineRow>(`${OUTLINE_SELECT} WHERE started_at >= ? AND started_at < ? AND customer_id IS NOT NULL ${OLDEST_FIRST}`).raw();
     this.insertStmt = db.prepare(`INSERT ${INSERT}`);
     this.importStmt = db.prepare(`INSERT OR IGNORE ${INSERT}`);
     // Appended in SQL: a decision is one short update whatever the session already holds.
     this.decisionStmt = db.prepare(
       `UPDATE routing_sessions SET decisions = json_insert(decisions, '$[#]', json(@decision)),
+         decision_count = decision_count + 1, last_label = coalesce(@label, last_label),
          bot_answered_at = coalesce(bot_answered_at, @answeredAt), first_response_at = coalesce(first_response_at, @answeredAt)
        WHERE id = @id`,
     );
@@ -187,13 +226,23 @@ export class SessionRepository {
     return this.between.all(fromIso, toIso).map(recordOf);
   }
 
+  /** The outlines of the sessions started in [fromIso, toIso), oldest first (the service KPIs). */
+  sessionOutlinesBetween(fromIso: string, toIso: string): SessionOutline[] {
+    return this.outlinesBetween.all(fromIso, toIso).map(outlineOf);
+  }
+
+  /** The outlines of the sessions of identified customers started in [fromIso, toIso), oldest first (repeat inquiries). */
+  identifiedOutlinesBetween(fromIso: string, toIso: string): SessionOutline[] {
+    return this.identifiedBetween.all(fromIso, toIso).map(outlineOf);
+  }
+
   insert(session: ServiceSessionRecord): void {
     this.insertStmt.run(rowOf(session));
   }
 
   /** Appends a routing decision; `answeredAt` is when the bot answered it, if it did. Returns whether the session is recorded. */
   appendDecision(sessionId: string, decision: StoredDecision, answeredAt: string | null): boolean {
-    return this.decisionStmt.run({ id: sessionId, decision: JSON.stringify(decision), answeredAt }).changes > 0;
+    return this.decisionStmt.run({ id: sessionId, decision: JSON.stringify(decision), label: decision.label, answeredAt }).changes > 0;
   }
 
   setCustomer(sessionId: string, customer: NonNullable<ServiceSessionRecord['customer']>): boolean {

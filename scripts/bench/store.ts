@@ -19,7 +19,7 @@ import { EventBus, type FactJournal } from '../../device/bus.js';
 import { CallRepository } from '../../device/calls/index.js';
 import { legacyImporter, openJournal, retentionRules } from '../../device/journals.js';
 import { ExposureRepository, TicketRepository } from '../../device/knowledge/index.js';
-import { KpiDays, KpiReports } from '../../device/metrics/index.js';
+import { KpiDays, KpiReports, type KpiSources } from '../../device/metrics/index.js';
 import { gatherFacts, loadCoachingTexts, QualityInspection, ScorecardRepository } from '../../device/qa/index.js';
 import { SessionRepository } from '../../device/routing/index.js';
 import { EmotionSensing, loadRules, SenseRepository, TextSentiment } from '../../device/sense/index.js';
@@ -57,6 +57,17 @@ async function openDataDir(): Promise<{ journal: FactJournal; store: Store; bus:
   return { journal, store, bus, outbox };
 }
 
+/** What metrics reads, wired to the owners' repositories as the appliance wires it to their modules. */
+function kpiSources(sessions: SessionRepository, calls: CallRepository, scorecards: ScorecardRepository, sense: SenseRepository): KpiSources {
+  return {
+    sessionsBetween: (from, to) => sessions.sessionOutlinesBetween(from, to),
+    identifiedSessionsBetween: (from, to) => sessions.identifiedOutlinesBetween(from, to),
+    callsBetween: (from, to) => calls.callsBetween(from, to),
+    scorecardsBetween: (from, to) => scorecards.between(from, to),
+    recentAlerts: (limit, since) => sense.recentAlerts(limit, since),
+  };
+}
+
 async function build(): Promise<void> {
   const { journal, store } = await openDataDir();
   const sessions = new SessionRepository(journal.db);
@@ -65,6 +76,7 @@ async function build(): Promise<void> {
   const exposures = new ExposureRepository(journal.db);
   const tickets = new TicketRepository(journal.db);
   const scorecards = new ScorecardRepository(journal);
+  const rollups = new KpiDays(journal, kpiSources(sessions, calls, scorecards, sense), { recordRetentionDays: RECORD_DAYS });
   const t0 = performance.now();
   for (let day = 0; day < days; day++) {
     const load = branchDay(firstDay, day, AGENTS, ARTICLES);
@@ -78,7 +90,7 @@ async function build(): Promise<void> {
     });
     // The hourly retention pass of the appliance, on the branch's clock.
     const endOfDay = firstDay + (day + 1) * DAY;
-    await new Retention(journal, retentionRules(journal, { senseRetentionDays: SENSE_DAYS, recordRetentionDays: RECORD_DAYS }, async () => undefined), log, () => endOfDay).runOnce();
+    await new Retention(journal, retentionRules(journal, { senseRetentionDays: SENSE_DAYS, recordRetentionDays: RECORD_DAYS }, (before) => rollups.rollUpBefore(before, endOfDay)), log, () => endOfDay).runOnce();
     if ((day + 1) % 30 === 0 || day + 1 === days) say(`built ${day + 1} of ${days} days (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
   await store.close();
@@ -97,12 +109,7 @@ async function measure(): Promise<Record<string, number>> {
   const exposures = new ExposureRepository(journal.db);
   const tickets = new TicketRepository(journal.db);
   const scorecards = new ScorecardRepository(journal);
-  const sources = {
-    sessionsBetween: (from: string, to: string) => sessions.sessionsBetween(from, to),
-    callsBetween: (from: string, to: string) => calls.callsBetween(from, to),
-    scorecardsBetween: (from: string, to: string) => scorecards.between(from, to),
-    recentAlerts: (limit: number, since: string) => sense.recentAlerts(limit, since),
-  };
+  const sources = kpiSources(sessions, calls, scorecards, sense);
   const quality = new QualityInspection(
     journal,
     store,
@@ -168,11 +175,17 @@ async function measure(): Promise<Record<string, number>> {
   stall.disable();
   latencies.sort((a, b) => a - b);
 
-  const k0 = performance.now();
   const retention = { recordRetentionDays: RECORD_DAYS };
-  const reports = new KpiReports(sources, new KpiDays(journal, sources, retention), { listKiosks: () => [], listUsers: () => [] }, retention);
-  reports.kpis(Date.now() - 30 * DAY, Date.now());
-  const kpiMonthMs = performance.now() - k0;
+  const reports = new KpiReports(sources, new KpiDays(journal, sources, retention), { listKiosks: () => [], listUsers: () => [] });
+  // The dashboard asks again and again: the median of a few requests, and the first on its own.
+  const kpiRuns: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const k0 = performance.now();
+    reports.kpis(Date.now() - 30 * DAY, Date.now());
+    kpiRuns.push(performance.now() - k0);
+  }
+  const kpiMonthColdMs = kpiRuns[0]!;
+  const kpiMonthMs = [...kpiRuns].sort((a, b) => a - b)[2]!;
 
   const h0 = performance.now();
   const handbook = quality.handbook();
@@ -197,6 +210,7 @@ async function measure(): Promise<Record<string, number>> {
     loopStallMsMax: round(stall.max / 1e6),
     openMs: round(openMs),
     kpiMonthMs: round(kpiMonthMs),
+    kpiMonthColdMs: round(kpiMonthColdMs),
     handbookMs: round(handbookMs),
     heapMB: round(heapMB),
   };

@@ -25,6 +25,7 @@ export function arraySources(data: Partial<KpiData> = {}): KpiSources & { data: 
     data: all,
     reads,
     sessionsBetween: range('sessionsBetween', () => all.sessions, (s) => s.startedAt),
+    identifiedSessionsBetween: range('identifiedSessionsBetween', () => all.sessions.filter((s) => s.customer), (s) => s.startedAt),
     callsBetween: range('callsBetween', () => all.calls, (c) => c.requestedAt),
     scorecardsBetween: range('scorecardsBetween', () => all.scorecards, (c) => c.at),
     recentAlerts: (limit, sinceIso) => {

@@ -61,7 +61,7 @@ let journal: FactJournal;
 let reports: KpiReports;
 beforeAll(async () => {
   ({ journal } = await openTestJournal([metricsTables]));
-  reports = new KpiReports(sources, new KpiDays(journal, sources, { recordRetentionDays: 730 }), noAccounts, { recordRetentionDays: 730 }, () => T0 + 30 * DAY * 1000);
+  reports = new KpiReports(sources, new KpiDays(journal, sources, { recordRetentionDays: 730 }), noAccounts, () => T0 + 30 * DAY * 1000);
 });
 afterAll(() => journal.close());
 
@@ -122,8 +122,8 @@ describe('service KPIs on crafted sessions', () => {
     const iso = (ms: number) => new Date(ms).toISOString();
     expect(sources.reads).toEqual([
       { reader: 'sessionsBetween', from: iso(FROM), to: iso(TO) },
-      // Later sessions, only to find repeats: seven days.
-      { reader: 'sessionsBetween', from: iso(TO), to: iso(TO + 7 * DAY * 1000) },
+      // Later sessions of identified customers, only to find repeats: seven days.
+      { reader: 'identifiedSessionsBetween', from: iso(TO), to: iso(TO + 7 * DAY * 1000) },
       // A visit's calls and its scorecard come within two days of its start.
       { reader: 'callsBetween', from: iso(FROM), to: iso(TO + 2 * DAY * 1000) },
       { reader: 'scorecardsBetween', from: iso(FROM), to: iso(TO + 2 * DAY * 1000) },

@@ -26,7 +26,7 @@ beforeEach(async () => {
   ({ journal } = await openTestJournal([metricsTables]));
   sources = arraySources();
   days = new KpiDays(journal, sources, { recordRetentionDays: 730 });
-  reports = new KpiReports(sources, days, { listKiosks: () => [], listUsers: () => [] }, { recordRetentionDays: 730 }, () => now);
+  reports = new KpiReports(sources, days, { listKiosks: () => [], listUsers: () => [] }, () => now);
 });
 afterEach(() => journal.close());
 

@@ -100,6 +100,28 @@ describe('service session repository', () => {
     });
   });
 
+  it('outlines sessions for counting as their full records have them: the last label, one entry per decision', async () => {
+    const identified = craftedSession('s-a', at(0), { customer: { id: 'cu-1', tier: 'vip' }, decisions: [decision(0), decision(1, { label: null, kind: 'clarify' })] });
+    await insert(identified);
+    await insert(craftedSession('s-b', at(5), { survey: { stars: 4, recommend: null, at: at(9) }, wrapUp: { routedLabel: null, label: 'x.y', confirmed: false, resolved: true, by: 'u-1', at: at(8) } }));
+    await journal.write(() => {
+      repository.appendDecision('s-b', decision(6, { label: 'f.cards.fees' }), null);
+      repository.appendDecision('s-b', decision(7, { label: null }), null);
+    });
+    const outline = ({ id, kioskId, startedAt, customer, botAnsweredAt, queuedAt, firstResponseAt, abandonedAt, wrapUp, survey, decisions }: ServiceSessionRecord) => {
+      const lastLabel = decisions.findLast((d) => d.label)?.label ?? null;
+      return { id, kioskId, startedAt, customer, botAnsweredAt, queuedAt, firstResponseAt, abandonedAt, wrapUp, survey, labelled: lastLabel, count: decisions.length };
+    };
+    const fromOutline = (o: ReturnType<SessionRepository['sessionOutlinesBetween']>[number]) => {
+      const { decisions, ...rest } = o;
+      return { ...rest, labelled: decisions.findLast((d) => d.label)?.label ?? null, count: decisions.length };
+    };
+    const full = repository.sessionsBetween(at(0), at(60));
+    expect(repository.sessionOutlinesBetween(at(0), at(60)).map(fromOutline)).toEqual(full.map(outline));
+    expect(repository.identifiedOutlinesBetween(at(0), at(60)).map((o) => o.id)).toEqual(['s-a']);
+    expect(full.map(outline).map((o) => [o.labelled, o.count])).toEqual([['e.logistics.track', 2], ['f.cards.fees', 2]]);
+  });
+
   it('replaces a wrap-up and records a survey only once', async () => {
     await insert(craftedSession('s-1', at(0)));
     const first = { routedLabel: null, label: 'a.b.c', confirmed: false, resolved: false, by: 'u-1', at: at(100) };
