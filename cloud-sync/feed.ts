@@ -1,17 +1,8 @@
 import type { Logger } from 'pino';
 import type { FactJournal } from '../device/bus.js';
+import type { EmotionSummary } from '../device/sense/index.js';
 import type { Outbox, OutboxTx } from './outbox.js';
 import { recordData, type DurableStream, type RecordData } from './protocol.js';
-
-/** A session's fused emotion signal over its calls, as the sensing module sums it up. */
-export interface EmotionSummary {
-  callId: string | null;
-  samples: number;
-  meanValence: number;
-  minValence: number;
-  meanArousal: number;
-  labels: Record<string, number>;
-}
 
 /** What the feed reads from other modules, inside the transaction of the fact it is turning into a record. */
 export interface FeedSources {

@@ -7,7 +7,7 @@ export type { DeviceSyncOptions, SyncStatus } from './device-sync.js';
 export { Outbox, outboxTables } from './outbox.js';
 export { importLegacyOutbox } from './legacy-outbox.js';
 export { feedOutbox } from './feed.js';
-export type { EmotionSummary, FeedSources } from './feed.js';
+export type { FeedSources } from './feed.js';
 export type { ReleaseHandler } from './updater.js';
 export { generateFleetKeys, ReleaseError } from './release.js';
 export { hubToken, startHub } from './hub/index.js';

@@ -57,6 +57,18 @@ async function openDataDir(): Promise<{ journal: FactJournal; store: Store; bus:
   return { journal, store, bus, outbox };
 }
 
+/** The owners' repositories the load goes through and the measures read. */
+function repositories(journal: FactJournal) {
+  return {
+    sessions: new SessionRepository(journal.db),
+    calls: new CallRepository(journal.db),
+    sense: new SenseRepository(journal),
+    exposures: new ExposureRepository(journal.db),
+    tickets: new TicketRepository(journal.db),
+    scorecards: new ScorecardRepository(journal),
+  };
+}
+
 /** What metrics reads, wired to the owners' repositories as the appliance wires it to their modules. */
 function kpiSources(sessions: SessionRepository, calls: CallRepository, scorecards: ScorecardRepository, sense: SenseRepository): KpiSources {
   return {
@@ -70,12 +82,7 @@ function kpiSources(sessions: SessionRepository, calls: CallRepository, scorecar
 
 async function build(): Promise<void> {
   const { journal, store } = await openDataDir();
-  const sessions = new SessionRepository(journal.db);
-  const calls = new CallRepository(journal.db);
-  const sense = new SenseRepository(journal);
-  const exposures = new ExposureRepository(journal.db);
-  const tickets = new TicketRepository(journal.db);
-  const scorecards = new ScorecardRepository(journal);
+  const { sessions, calls, sense, exposures, tickets, scorecards } = repositories(journal);
   const rollups = new KpiDays(journal, kpiSources(sessions, calls, scorecards, sense), { recordRetentionDays: RECORD_DAYS });
   const t0 = performance.now();
   for (let day = 0; day < days; day++) {
@@ -103,12 +110,7 @@ async function measure(): Promise<Record<string, number>> {
   const t0 = performance.now();
   const { journal, store, bus } = await openDataDir();
   const sensing = new EmotionSensing(journal, bus, new TextSentiment(new URL('models/sense/lexicon.json', ROOT).pathname), loadRules(new URL('models/sense/rules.json', ROOT).pathname), () => true);
-  const sessions = new SessionRepository(journal.db);
-  const calls = new CallRepository(journal.db);
-  const sense = new SenseRepository(journal);
-  const exposures = new ExposureRepository(journal.db);
-  const tickets = new TicketRepository(journal.db);
-  const scorecards = new ScorecardRepository(journal);
+  const { sessions, calls, sense, exposures, tickets, scorecards } = repositories(journal);
   const sources = kpiSources(sessions, calls, scorecards, sense);
   const quality = new QualityInspection(
     journal,

@@ -1,3 +1,4 @@
+import type { Database } from 'better-sqlite3';
 import WebSocket from 'ws';
 
 /**
@@ -242,11 +243,18 @@ export function parseRouteTree(tree: string): RegisteredRoute[] {
   return routes;
 }
 
-/** Top-level keys of two JSON documents whose values differ. */
-export function changedKeys(beforeJson: string, afterJson: string): string[] {
-  const before = JSON.parse(beforeJson) as Record<string, unknown>;
-  const after = JSON.parse(afterJson) as Record<string, unknown>;
-  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k])).sort();
+/** Keys of two snapshots (JSON text by name) whose texts differ. */
+export function changedKeys(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
+}
+
+/**
+ * Every row of every table of a SQLite database, as JSON text by table; the schema version tables,
+ * which only migrations write, aside. Two of them are equal only if no row was added, changed or removed.
+ */
+export function tableRows(db: Database): Record<string, string> {
+  const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT GLOB 'schema_version_*' ORDER BY name").pluck().all();
+  return Object.fromEntries(tables.map((table) => [table, JSON.stringify(db.prepare(`SELECT * FROM "${table.replace(/"/g, '""')}"`).all())]));
 }
 
 export function excerpt(value: unknown, max = 240): string {

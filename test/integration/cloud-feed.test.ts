@@ -13,10 +13,10 @@ import {
   startEmbeddedBroker,
   startHub,
   type EmbeddedBroker,
-  type EmotionSummary,
   type ReleaseHandler,
   type RunningHub,
 } from '../../cloud-sync/index.js';
+import type { EmotionSummary } from '../../device/sense/index.js';
 import type { BusEvents, FactJournal } from '../../device/bus.js';
 import { checkRemoteSettings, loadConfig } from '../../device/config.js';
 import { openTestJournal } from '../helpers/journal.js';

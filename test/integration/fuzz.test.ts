@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { symbols as pinoSymbols, type Logger } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RULE_KINDS } from '../../device/qa/index.js';
+import type { FactJournal } from '../../device/bus.js';
 import type { Store } from '../../device/store/index.js';
 import { startTestAppliance, TestClient, type HttpResult, type TestAppliance } from '../helpers/appliance.js';
 import {
@@ -21,6 +22,7 @@ import {
   nastyString,
   parseRouteTree,
   Rng,
+  tableRows,
   withProtoKey,
   type Answer,
   type RegisteredRoute,
@@ -31,8 +33,9 @@ import { WsClient } from '../helpers/ws-client.js';
  * Issue 14, "kept as tests": thousands of hostile HTTP requests and WebSocket frames against a real
  * appliance. Every input that could write is made invalid by construction (a wrong identity, id, query
  * or body, chosen so the product must refuse it), so the assertions are exact: never a 5xx, a 4xx for
- * every invalid write, not one store write, no crash; and valid writes around the fuzz still change the
- * store. The run is deterministic: BRANCHLINE_FUZZ_SEED, _HTTP and _WS change the seed and the counts.
+ * every invalid write, not one write to the store (lowdb) or the journal (every SQLite table), no crash;
+ * a valid GET of every route writes nothing either; and valid writes around the fuzz still change them.
+ * The run is deterministic: BRANCHLINE_FUZZ_SEED, _HTTP and _WS change the seed and the counts.
  */
 const SEED = Number(process.env.BRANCHLINE_FUZZ_SEED ?? 0x14f022);
 const HTTP_REQUESTS = count(process.env.BRANCHLINE_FUZZ_HTTP, 2_000);
@@ -89,6 +92,8 @@ const KIOSK: readonly Role[] = ['kiosk'];
 
 const localized = (text: string) => ({ 'zh-Hant': `${text} 繁`, 'zh-Hans': `${text} 简`, en: text });
 const article = () => ({ key: 'fuzz.article', title: localized('Fuzz article'), body: localized('Fuzz body'), keywords: { 'zh-Hant': [], 'zh-Hans': [], en: ['fuzz'] }, validFrom: '2026-01-01', validUntil: null, intents: [], products: [], policies: [], supersedes: [], source: null });
+/** An intent label of the taxonomy (models/intent/taxonomy/general.json). */
+const LABEL = 'general.location.directions';
 const VALID_CSV = 'date,channel,text,outcome\n2026-03-01,phone,my card was stolen,resolved\n2026-03-02,web,the app keeps crashing,unresolved\n';
 
 /** Every route of device/server/routes and the signalling; routes added later get the generic fuzz. */
@@ -115,7 +120,7 @@ const SPECS: Record<string, RouteSpec> = {
   'POST /api/kiosk/sessions': { roles: KIOSK, body: () => ({ lang: 'en' }) },
   'POST /api/kiosk/sessions/:id/questions': { roles: KIOSK, id: 'session', body: () => ({ text: 'I lost my credit card' }) },
   'POST /api/kiosk/sessions/:id/survey': { roles: KIOSK, id: 'session', body: () => ({ stars: 5, recommend: 10 }) },
-  'POST /api/kiosk/sessions/:id/choice': { roles: KIOSK, id: 'session', body: () => ({ label: 'general.other' }) },
+  'POST /api/kiosk/sessions/:id/choice': { roles: KIOSK, id: 'session', body: () => ({ label: LABEL }) },
   'POST /api/kiosk/sessions/:id/identify': { roles: KIOSK, id: 'session', body: () => ({ method: 'phone', value: '0911222333' }) },
   'POST /api/kiosk/sessions/:id/feedback': { roles: KIOSK, id: 'session', body: (_ids, rng) => ({ exposureId: rng.uuid(), helpful: true }) },
   'GET /api/calls': { roles: SUPERVISORS, query: { limit: '10' } },
@@ -123,14 +128,15 @@ const SPECS: Record<string, RouteSpec> = {
   'GET /api/calls/:id/media': { roles: SUPERVISORS, id: 'call' },
   'GET /api/routing/labels': { roles: STAFF, query: { lang: 'en' } },
   'GET /api/routing/sessions/:id/routed': { roles: STAFF, id: 'session' },
-  'POST /api/routing/sessions/:id/wrap-up': { roles: STAFF, id: 'session', body: () => ({ label: 'general.other', resolved: true }) },
+  'POST /api/routing/sessions/:id/wrap-up': { roles: STAFF, id: 'session', body: () => ({ label: LABEL, resolved: true }) },
   'GET /api/routing/sessions': { roles: SUPERVISORS, query: { limit: '5' } },
   'GET /api/routing/measures': { roles: SUPERVISORS },
   'GET /api/admin/customers': { roles: ADMIN },
   'POST /api/admin/customers': { roles: ADMIN, body: () => ({ name: 'Fuzzed Customer', tier: 'standard', phone: '0922333444' }) },
   'DELETE /api/admin/customers/:id': { roles: ADMIN, id: 'customer' },
-  // Recommendations are recorded as exposures: a valid request writes.
-  'GET /api/knowledge/recommendations': { roles: STAFF, writes: true, query: { sessionId: '@session', lang: 'en' }, badQueries: [{ sessionId: 'not-a-uuid' }, { sessionId: '@random' }, { lang: 'xx' }, { sessionId: '' }] },
+  // Looking at recommendations writes nothing; the agent's page records what it shows with the POST.
+  'GET /api/knowledge/recommendations': { roles: STAFF, query: { sessionId: '@session', lang: 'en' }, badQueries: [{ sessionId: 'not-a-uuid' }, { sessionId: '@random' }, { lang: 'xx' }, { sessionId: '' }] },
+  'POST /api/knowledge/exposures': { roles: STAFF, body: (ids) => ({ sessionId: ids.session[0] ?? '', articles: [{ articleId: ids.article[0] ?? '', version: 1 }] }) },
   'POST /api/knowledge/exposures/:id/outcome': { roles: STAFF, id: 'exposure', body: () => ({ success: true }) },
   'GET /api/knowledge/search': { roles: SUPERVISORS, query: { q: 'card', lang: 'en', limit: '5' } },
   'GET /api/knowledge/articles/:id': { roles: SUPERVISORS, id: 'article' },
@@ -192,34 +198,55 @@ const onRejection = (reason: unknown) => processErrors.push(`unhandledRejection:
 const onException = (err: Error) => processErrors.push(`uncaughtException: ${err.stack ?? err.message}`);
 
 interface Snapshot {
-  memory: string;
+  /** Each collection of the store (camelCase) and each table of the journal (snake_case), as JSON text. */
+  contents: Record<string, string>;
   file: string;
 }
 
 function snapshot(): Snapshot {
-  return { memory: appliance.store.read((d) => JSON.stringify(d)), file: readFileSync(appliance.store.file, 'utf8') };
+  const collections = appliance.store.read((d) => Object.fromEntries(Object.entries(d).map(([key, value]) => [key, JSON.stringify(value)])));
+  return { contents: { ...collections, ...tableRows(appliance.journal.db) }, file: readFileSync(appliance.store.file, 'utf8') };
 }
 
-function expectUnchanged(before: Snapshot, writes: string[]): void {
+function expectUnchanged(before: Snapshot, writes: string[], what = 'invalid input'): void {
   const after = snapshot();
-  expect(writes, `store writes during the fuzz (by the request in flight):\n${writes.slice(0, REPORT_MAX).join('\n')}`).toEqual([]);
-  expect(changedKeys(before.memory, after.memory), 'store collections changed by invalid input').toEqual([]);
+  expect(writes, `store or journal writes (by the request in flight):\n${writes.slice(0, REPORT_MAX).join('\n')}`).toEqual([]);
+  expect(changedKeys(before.contents, after.contents), `store collections or journal tables changed by ${what}`).toEqual([]);
   expect(after.file === before.file, `${appliance.store.file} changed on disk`).toBe(true);
 }
 
-/** Counts the store updates that went through, with whatever label the phase has set for its input in flight. */
-function spyOnWrites(store: Store): { label: string; writes: string[]; restore(): void } {
-  const spy = { label: 'outside any request', writes: [] as string[], restore: () => void Reflect.deleteProperty(store, 'update') };
-  const original = store.update.bind(store);
-  const update: Store['update'] = (fn) =>
-    original((data) => {
+/** Counts the store updates and journal writes that went through, each with the label the phase had set for its input in flight. */
+function spyOnWrites(): { label: string; writes: string[]; restore(): void } {
+  const { store, journal } = appliance;
+  const spy = {
+    label: 'outside any request',
+    writes: [] as string[],
+    restore: () => {
+      Reflect.deleteProperty(store, 'update');
+      Reflect.deleteProperty(journal, 'write');
+    },
+  };
+  const update = store.update.bind(store);
+  store.update = ((fn) => {
+    const label = spy.label;
+    return update((data) => {
       const result = fn(data);
-      spy.writes.push(spy.label);
+      spy.writes.push(`store: ${label}`);
       return result;
     });
-  store.update = update;
+  }) satisfies Store['update'];
+  const write = journal.write.bind(journal);
+  journal.write = ((fn) => {
+    const label = spy.label;
+    return write((tx) => {
+      const result = fn(tx);
+      spy.writes.push(`journal: ${label}`);
+      return result;
+    });
+  }) satisfies FactJournal['write'];
   return spy;
 }
+
 
 /** Error-level log lines (with their stacks) of the appliance's HTTP server, which the tests otherwise silence. */
 function captureErrorLog(app: FastifyInstance): string[] {
@@ -263,7 +290,7 @@ async function validWrite(what: string, changes: string[], send: () => Promise<H
   const res = await send();
   expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBeGreaterThanOrEqual(200);
   expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBeLessThan(300);
-  expect(changedKeys(before.memory, snapshot().memory), `${what} changes the store`).toEqual(expect.arrayContaining(changes));
+  expect(changedKeys(before.contents, snapshot().contents), `${what} changes the store or the journal`).toEqual(expect.arrayContaining(changes));
   return res;
 }
 
@@ -305,19 +332,61 @@ beforeAll(async () => {
   const customer = await validWrite('create customer', ['customers'], () => admin.request('POST', '/api/admin/customers', { name: 'Fuzz Customer', tier: 'standard', phone: '0987654321' }));
   ids.customer.push((customer.body.customer as { id: string }).id);
   const kioskHttp = new TestClient(appliance, '198.51.100.23');
-  const session = await validWrite('start kiosk session', ['serviceSessions'], () => kioskHttp.request('POST', '/api/kiosk/sessions', { lang: 'en' }, { authorization: `Bearer ${tokens.kiosk}` }));
+  const session = await validWrite('start kiosk session', ['routing_sessions'], () => kioskHttp.request('POST', '/api/kiosk/sessions', { lang: 'en' }, { authorization: `Bearer ${tokens.kiosk}` }));
   ids.session.push((session.body.session as { id: string }).id);
   const supervisor = new TestClient(appliance, '198.51.100.22');
   supervisor.cookie = `bl_session=${tokens.supervisor}`;
-  const ticket = await validWrite('open ticket', ['kbTickets'], () => supervisor.request('POST', '/api/knowledge/tickets', { question: 'Where is the fuzz branch?', intent: null, lang: 'en' }));
+  const ticket = await validWrite('open ticket', ['knowledge_tickets'], () => supervisor.request('POST', '/api/knowledge/tickets', { question: 'Where is the fuzz branch?', intent: null, lang: 'en' }));
   ids.ticket.push((ticket.body.ticket as { id: string }).id);
   const baseline = await validWrite('import baseline', ['baselineReports'], () => supervisor.request('POST', '/api/admin/baseline?name=fuzz', VALID_CSV, { 'content-type': 'text/csv' }));
   ids.baseline.push((baseline.body.report as { id: string }).id);
   const search = await supervisor.request('GET', '/api/knowledge/search?q=card&lang=en&limit=3');
   ids.article.push(...(search.body.results as { articleId: string }[]).map((r) => r.articleId));
   expect(ids.article.length).toBeGreaterThan(0);
+
+  // A session served, wrapped up and scored, with an article shown: real calls, scorecards and exposures to aim at.
+  const served = await validWrite('start a session to serve', ['routing_sessions'], () => kioskHttp.request('POST', '/api/kiosk/sessions', { lang: 'en' }, { authorization: `Bearer ${tokens.kiosk}` }));
+  const servedId = (served.body.session as { id: string }).id;
+  ids.session.push(servedId);
+  ids.call.push(await serveCall(servedId, 'hello before the fuzz'));
+  await validWrite('wrap up the served session', ['routing_sessions'], () => agentHttp.request('POST', `/api/routing/sessions/${servedId}/wrap-up`, { label: LABEL, resolved: true }));
+  const shown = await validWrite('show an article', ['knowledge_exposures'], () => agentHttp.request('POST', '/api/knowledge/exposures', { sessionId: servedId, articles: [{ articleId: ids.article[0], version: 1 }] }));
+  ids.exposure.push(...(shown.body.exposures as { id: string }[]).map((e) => e.id));
+  const scorecard = await vi.waitFor(
+    () => {
+      const card = appliance.quality.list({ limit: 5 }).find((c) => c.sessionId === servedId);
+      expect(card, 'the served session is scored').toBeDefined();
+      return card!;
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+  ids.scorecard.push(scorecard.id);
   expect((await agentHttp.request('PUT', '/api/agent/presence', { state: 'available' })).status).toBe(200);
+  // The hub's receipts delete outbox rows, writes that are no request's: the phases start once all are in.
+  await vi.waitFor(async () => expect((await appliance.cloud.sync.status()).backlog).toBe(0), { timeout: 10_000, interval: 50 });
 });
+
+/** A kiosk's call answered by the fuzz agent: one chat line from the customer, then the agent ends it. Returns the call's id. */
+async function serveCall(sessionId: string | null, text: string): Promise<string> {
+  expect((await agentHttp.request('PUT', '/api/agent/presence', { state: 'available' })).status).toBe(200);
+  const agent = await WsClient.open(wsUrl, { cookie: `bl_session=${tokens.agent}` });
+  await agent.next((f) => f.type === 'ready');
+  const kiosk = await WsClient.open(wsUrl);
+  kiosk.send({ type: 'auth', kioskToken: tokens.kiosk });
+  await kiosk.next((f) => f.type === 'ready');
+  const requested = await kiosk.request('requestAgent', { lang: 'en', sessionId });
+  expect(requested.type, JSON.stringify(requested)).toBe('response');
+  const callId = (requested.data as { callId: string }).callId;
+  expect(await agent.next((f) => f.type === 'callStarted')).toMatchObject({ callId, role: 'agent' });
+  expect(await kiosk.next((f) => f.type === 'callStarted')).toMatchObject({ callId, role: 'customer' });
+  expect((await kiosk.request('chat', { text })).type).toBe('response');
+  expect((await agent.next((f) => f.type === 'chat')).message).toMatchObject({ from: 'customer', text });
+  expect((await agent.request('endCall')).type).toBe('response');
+  expect(await kiosk.next((f) => f.type === 'callEnded')).toMatchObject({ callId, reason: 'agent-ended' });
+  kiosk.close();
+  agent.close();
+  return callId;
+}
 
 afterAll(async () => {
   process.off('unhandledRejection', onRejection);
@@ -430,10 +499,10 @@ function junkSegment(rng: Rng, kind: IdKind | undefined): string {
   ]);
 }
 
-function resolveQuery(query: Record<string, string>, rng: Rng): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(query).map(([k, v]) => [k, v === '@random' ? rng.uuid() : v.startsWith('@') ? (ids[v.slice(1) as IdKind][0] ?? rng.uuid()) : v]),
-  );
+/** Values naming an id kind take its first id, or `chosen` for that kind. */
+function resolveQuery(query: Record<string, string>, rng: Rng, chosen?: { kind: IdKind; id: string }): Record<string, string> {
+  const idOf = (kind: IdKind) => (kind === chosen?.kind ? chosen.id : (ids[kind][0] ?? rng.uuid()));
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v === '@random' ? rng.uuid() : v.startsWith('@') ? idOf(v.slice(1) as IdKind) : v]));
 }
 
 function queryString(entries: [string, string][]): string {
@@ -508,7 +577,8 @@ interface Body {
 
 /** A JSON body built from a valid one: noise, and a breaker that the schema must refuse when asked for. */
 function jsonBody(rng: Rng, spec: RouteSpec, mustBreak: boolean): Body {
-  const body = structuredClone(spec.body!(ids, rng));
+  const valid = spec.body!(ids, rng);
+  const body = structuredClone(valid);
   addNoise(rng, body);
   const contentType = rng.pick(JSON_TYPES);
   if (!mustBreak && rng.chance(0.3)) return { payload: JSON.stringify(body), contentType };
@@ -520,11 +590,12 @@ function jsonBody(rng: Rng, spec: RouteSpec, mustBreak: boolean): Body {
       body[rng.pick(ALIEN_KEYS)] = junkValue(rng);
       return { payload: JSON.stringify(body), contentType, broken: breaker };
     case 'wrong-type': {
-      const keys = Object.keys(body);
+      // Incompatible with the field's valid value, not with the noise: [] for a list that noise made null is no break.
+      const keys = Object.keys(valid);
       if (keys.length === 0) body[rng.pick(ALIEN_KEYS)] = junkValue(rng);
       else {
         const key = rng.pick(keys);
-        body[key] = incompatible(rng, body[key]);
+        body[key] = incompatible(rng, valid[key]);
       }
       return { payload: JSON.stringify(body), contentType, broken: breaker };
     }
@@ -559,7 +630,10 @@ function fileBody(rng: Rng, mustBreak: boolean): Body {
   switch (breaker) {
     case 'missing-column': {
       const columns = ['date', 'channel', 'text', 'outcome'];
-      columns.splice(rng.int(0, 3), 1, rng.pick(['', 'dat', 'Text ', '"outcome', '\ufeffdate', 'zz']));
+      const at = rng.int(0, 3);
+      // The import reads header names trimmed, in lower case and without a leading BOM: none may name the column it replaces.
+      const replacements = ['', 'dat', 'Text ', '"outcome', '\ufeffdate', 'zz'].filter((name) => name.replace(/^\ufeff/, '').trim().toLowerCase() !== columns[at]);
+      columns.splice(at, 1, rng.pick(replacements));
       return { payload: `${columns.join(',')}\n${noisy.split('\n').slice(1).join('\n')}`, contentType: rng.pick(FILE_TYPES), broken: breaker };
     }
     case 'empty':
@@ -718,11 +792,53 @@ describe('fuzz (issue 14)', () => {
     if (unspecified.length) console.info(`fuzz: routes without a spec get the generic fuzz only: ${unspecified.map((r) => `${r.method} ${r.path}`).join(', ')}`);
   });
 
+  it('answers a valid GET of every route, as each role it admits and for each id it knows, and writes nothing', async () => {
+    const rng = new Rng(SEED ^ 0x6e76e7);
+    const before = snapshot();
+    const spy = spyOnWrites();
+    const findings: string[] = [];
+    const refused: string[] = [];
+    let answered = 0;
+    try {
+      for (const route of fuzzRoutes().filter((r) => r.method === 'GET')) {
+        const spec = SPECS[`GET ${route.path}`] ?? GENERIC;
+        // The kind of id the route names, in its path or its query: each one the fuzz knows is read.
+        const kind = spec.id ?? (Object.values(spec.query ?? {}).find((v) => v.startsWith('@'))?.slice(1) as IdKind | undefined);
+        const targets = kind ? ids[kind].map((id, i) => ({ id, what: ` for ${kind} ${i}` })) : [{ id: rng.uuid(), what: '' }];
+        for (const who of spec.roles.length ? spec.roles : (['anonymous'] as const)) {
+          for (const { id, what } of targets) {
+            const query = resolveQuery(spec.query ?? {}, rng, kind && { kind, id });
+            const url = `${route.path.replace(/:[A-Za-z_]+/g, id).replace(/\*/g, 'x')}${queryString(Object.entries(query))}`;
+            spy.label = `GET ${url} as ${who}`;
+            const mark = errorLog.length;
+            const res = await appliance.app.inject({ method: 'GET', url, headers: headersFor(rng, who), remoteAddress: '198.51.100.40' });
+            if (res.statusCode >= 500) findings.push(`5xx: ${spy.label}\n    → ${res.statusCode} ${excerpt(res.body, 300)}\n${logSince(mark)}`);
+            else if (res.statusCode < 300) answered++;
+            else refused.push(`${res.statusCode} GET ${route.path} as ${who}${what}`);
+          }
+        }
+      }
+    } finally {
+      spy.restore();
+    }
+    expect(findings, report('findings', findings)).toEqual([]);
+    expectUnchanged(before, spy.writes, 'a GET');
+    // Valid reads refused all the same: an agent sees only the session it served (the second), a call's
+    // media only while it is live, talk statistics only of a call with audio, and /ws is for upgrades.
+    const expected = [
+      ...['/api/knowledge/recommendations', '/api/routing/sessions/:id/routed', '/api/sense/sessions/:id/timeline'].map((path) => `403 GET ${path} as agent for session 0`),
+      ...['/api/calls/:id/media', '/api/sense/calls/:id/stats'].flatMap((path) => SUPERVISORS.map((who) => `404 GET ${path} as ${who} for call 0`)),
+      ...ANY.map((who) => `404 GET /ws as ${who}`),
+    ];
+    expect(refused.sort(), `${answered} valid GETs answered`).toEqual(expected.sort());
+    await expectHealthy();
+  });
+
   it(`answers ${HTTP_REQUESTS} hostile HTTP requests without a 5xx, refuses every invalid write and writes nothing`, { timeout: 45_000 }, async () => {
     const routes = fuzzRoutes();
     const rng = new Rng(SEED);
     const before = snapshot();
-    const spy = spyOnWrites(appliance.store);
+    const spy = spyOnWrites();
     const findings: string[] = [];
     const perStatus = new Map<number, number>();
     try {
@@ -755,7 +871,7 @@ describe('fuzz (issue 14)', () => {
   it(`answers ${WS_FRAMES} hostile WebSocket frames with an error or a close and writes nothing`, { timeout: 45_000 }, async () => {
     const rng = new Rng(SEED ^ 0x5a5a5a5a);
     const before = snapshot();
-    const spy = spyOnWrites(appliance.store);
+    const spy = spyOnWrites();
     const findings: string[] = [];
     const pushed: string[] = [];
     const sockets: FrameSocket[] = [];
@@ -831,31 +947,14 @@ describe('fuzz (issue 14)', () => {
     admin.cookie = `bl_session=${tokens.admin}`;
     await validWrite('create a kiosk after the fuzz', ['kiosks'], () => admin.request('POST', '/api/admin/kiosks', { name: 'After the fuzz' }));
     const kioskHttp = new TestClient(appliance, '198.51.100.31');
-    await validWrite('ask a question after the fuzz', ['serviceSessions'], () =>
+    await validWrite('ask a question after the fuzz', ['routing_sessions'], () =>
       kioskHttp.request('POST', `/api/kiosk/sessions/${ids.session[0]}/questions`, { text: 'I lost my credit card' }, { authorization: `Bearer ${tokens.kiosk}` }),
     );
-    expect((await agentHttp.request('PUT', '/api/agent/presence', { state: 'available' })).status).toBe(200);
-
-    const agent = await WsClient.open(wsUrl, { cookie: `bl_session=${tokens.agent}` });
-    await agent.next((f) => f.type === 'ready');
-    const kiosk = await WsClient.open(wsUrl);
-    kiosk.send({ type: 'auth', kioskToken: tokens.kiosk });
-    await kiosk.next((f) => f.type === 'ready');
     const before = snapshot();
     // No session: the request goes to the fallback group, the agent's skill.
-    const requested = await kiosk.request('requestAgent', { lang: 'en' });
-    expect(requested.type, JSON.stringify(requested)).toBe('response');
-    const callId = (requested.data as { callId: string }).callId;
-    expect(await agent.next((f) => f.type === 'callStarted')).toMatchObject({ callId, role: 'agent' });
-    expect(await kiosk.next((f) => f.type === 'callStarted')).toMatchObject({ callId, role: 'customer' });
-    expect((await kiosk.request('chat', { text: 'hello after the fuzz' })).type).toBe('response');
-    expect((await agent.next((f) => f.type === 'chat')).message).toMatchObject({ from: 'customer', text: 'hello after the fuzz' });
-    expect((await agent.request('endCall')).type).toBe('response');
-    expect(await kiosk.next((f) => f.type === 'callEnded')).toMatchObject({ callId, reason: 'agent-ended' });
-    expect(changedKeys(before.memory, snapshot().memory)).toEqual(expect.arrayContaining(['calls']));
+    const callId = await serveCall(null, 'hello after the fuzz');
+    expect(changedKeys(before.contents, snapshot().contents)).toEqual(expect.arrayContaining(['calls_chat', 'calls_records']));
     expect(appliance.calls.record(callId)).toMatchObject({ endReason: 'agent-ended', chat: [{ from: 'customer', text: 'hello after the fuzz' }] });
-    kiosk.close();
-    agent.close();
     await expectHealthy();
     expectNoProcessErrors();
   });

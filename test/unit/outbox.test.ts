@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { feedOutbox, type EmotionSummary } from '../../cloud-sync/feed.js';
+import { feedOutbox } from '../../cloud-sync/feed.js';
+import type { EmotionSummary } from '../../device/sense/index.js';
 import { Outbox, outboxTables } from '../../cloud-sync/outbox.js';
 import type { BusEvents } from '../../device/bus.js';
 import { Journal } from '../../device/store/index.js';
