@@ -12,7 +12,7 @@ import { Journal, type LegacyImport } from './store/index.js';
 import type { RetentionRule } from './store/retention.js';
 
 /** Every folder that owns journal tables; the order is the order their migrations run in. */
-export const JOURNAL_OWNERS = [routingTables, callsTables, knowledgeTables, senseTables, qaTables, metricsTables, outboxTables];
+const JOURNAL_OWNERS = [routingTables, callsTables, knowledgeTables, senseTables, qaTables, metricsTables, outboxTables];
 
 export function openJournal(file: string, bus: EventBus, log: Logger): Promise<FactJournal> {
   return Journal.open<BusEvents>(file, {

@@ -4,7 +4,7 @@ import { DAY_MS, KPI_COUNTERS, REPEAT_WINDOW_MS, sessionFacts, tallyFacts, type 
 import { iso, loadRecords, type KpiSources } from './sources.js';
 
 /** The groups a day is stored for besides the whole day ('all'); the day group is the 'all' rows. */
-export const STORED_GROUPS = ['kiosk', 'skill', 'agent'] as const;
+const STORED_GROUPS = ['kiosk', 'skill', 'agent'] as const;
 export type StoredGrouping = 'all' | (typeof STORED_GROUPS)[number];
 
 export interface KpiDay {

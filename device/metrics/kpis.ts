@@ -234,7 +234,7 @@ export function tallyRequest(t: KpiTally, s: KpiSession, inTime: boolean | null)
 }
 
 /** Adds a session to every counter. */
-export function tallySession(t: KpiTally, f: SessionFacts): void {
+function tallySession(t: KpiTally, f: SessionFacts): void {
   const s = f.session;
   t.sessions++;
   if (f.inTime !== null) {
@@ -279,7 +279,7 @@ export function tallySession(t: KpiTally, f: SessionFacts): void {
 }
 
 /** The keys a session counts under in a group: an agent group counts a transferred session for each agent. */
-export function groupKeys(f: SessionFacts, group: KpiGroup): string[] {
+function groupKeys(f: SessionFacts, group: KpiGroup): string[] {
   switch (group) {
     case 'kiosk':
       return [f.session.kioskId];

@@ -297,8 +297,8 @@ export const baselineReportSchema = z.object({
 
 /**
  * The reference state kept in the JSON store. Sessions, calls, sense data, exposures, tickets, ingestion
- * runs and scorecards grow with use and live in the journals; their record schemas stay here because the
- * v7 import reads them and the owners' repositories return them.
+ * runs and scorecards grow with use and live in the journals; their record schemas stay here because they
+ * give the record types the owners' repositories return (and the v7 file's journals have those shapes).
  */
 export const storeDataSchema = z.object({
   schemaVersion: z.number().int().min(1),

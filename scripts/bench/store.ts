@@ -84,6 +84,9 @@ async function build(): Promise<void> {
   const { journal, store } = await openDataDir();
   const { sessions, calls, sense, exposures, tickets, scorecards } = repositories(journal);
   const rollups = new KpiDays(journal, kpiSources(sessions, calls, scorecards, sense), { recordRetentionDays: RECORD_DAYS });
+  let clock = firstDay;
+  const rules = retentionRules(journal, { senseRetentionDays: SENSE_DAYS, recordRetentionDays: RECORD_DAYS }, (before) => rollups.rollUpBefore(before, clock));
+  const retention = new Retention(journal, rules, log, () => clock);
   const t0 = performance.now();
   for (let day = 0; day < days; day++) {
     const load = branchDay(firstDay, day, AGENTS, ARTICLES);
@@ -96,8 +99,8 @@ async function build(): Promise<void> {
       scorecards.importLegacy(load.scorecards);
     });
     // The hourly retention pass of the appliance, on the branch's clock.
-    const endOfDay = firstDay + (day + 1) * DAY;
-    await new Retention(journal, retentionRules(journal, { senseRetentionDays: SENSE_DAYS, recordRetentionDays: RECORD_DAYS }, (before) => rollups.rollUpBefore(before, endOfDay)), log, () => endOfDay).runOnce();
+    clock = firstDay + (day + 1) * DAY;
+    await retention.runOnce();
     if ((day + 1) % 30 === 0 || day + 1 === days) say(`built ${day + 1} of ${days} days (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
   await store.close();
