@@ -191,6 +191,8 @@ let appliance: TestAppliance;
 let wsUrl: string;
 const ids: Ids = { user: [], kiosk: [], customer: [], session: [], ticket: [], article: [], baseline: [], exposure: [], scorecard: [], call: [] };
 const tokens = { kiosk: '', revokedKiosk: '', agent: '', supervisor: '', admin: '' };
+/** A real token with its last character changed: always another character, so never the real token again. */
+const tampered = (token: string): string => `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
 let agentHttp: TestClient;
 let errorLog: string[] = [];
 const processErrors: string[] = [];
@@ -436,7 +438,7 @@ function headersFor(rng: Rng, who: Who): Record<string, string> {
     case 'forged-bearer':
       return bearer(rng.pick([`bk_${ids.kiosk[0]}.${secret()}`, `bk_${rng.uuid()}.${secret()}`, tokens.kiosk.slice(0, -1), `${tokens.kiosk}x`]));
     case 'forged-cookie':
-      return cookie(rng.pick([`bs_${rng.uuid()}.${secret()}`, `${tokens.admin.slice(0, -2)}AA`, tokens.admin.split('.')[0]!, `${tokens.admin}.x`]));
+      return cookie(rng.pick([`bs_${rng.uuid()}.${secret()}`, tampered(tokens.admin), tokens.admin.split('.')[0]!, `${tokens.admin}.x`]));
     case 'kiosk-token-as-cookie':
       return cookie(tokens.kiosk);
     case 'session-as-bearer':
@@ -1119,7 +1121,7 @@ async function fuzzUnauthenticated(rng: Rng, findings: string[], sockets: FrameS
     const crossOrigin = i % 10 === 9;
     const headers: Record<string, string> = crossOrigin
       ? { cookie: `bl_session=${tokens.agent}`, origin: rng.pick(CROSS_ORIGINS.filter((o) => o !== 'null')) }
-      : rng.pick<Record<string, string>>([{}, { cookie: `bl_session=bs_${rng.uuid()}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` }, { cookie: `bl_session=${tokens.kiosk}` }, { authorization: `Bearer ${tokens.kiosk}` }, { cookie: `bl_session=${tokens.agent.slice(0, -1)}A` }]);
+      : rng.pick<Record<string, string>>([{}, { cookie: `bl_session=bs_${rng.uuid()}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA` }, { cookie: `bl_session=${tokens.kiosk}` }, { authorization: `Bearer ${tokens.kiosk}` }, { cookie: `bl_session=${tampered(tokens.agent)}` }]);
     let socket: FrameSocket;
     try {
       socket = await FrameSocket.open(wsUrl, headers);
