@@ -2,9 +2,6 @@ import { relative } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-/** Tests of the intent model trained on the taxonomy (test/helpers/intent-model.ts). */
-const INTENT_MODEL_TESTS = ['test/unit/intent-classifier.test.ts'];
-
 /** Files that take about a minute or more each; they start in this order, before all others. */
 const LONG_FILES = ['cloud-releases', 'media-tap', 'simulator', 'accounts', 'store-faults', 'cloud-sync'].map((name) => `test/integration/${name}.test.ts`);
 
@@ -33,21 +30,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     sequence: { sequencer: LongFilesFirst },
-    projects: [
-      {
-        extends: true,
-        // A project of their own so that only a run that includes them waits for the model: its global
-        // set-up trains it (minutes, on both cores) before any file starts, unless the cache has it.
-        test: { name: 'intent', include: INTENT_MODEL_TESTS, globalSetup: ['test/global-setup-intent.ts'] },
-      },
-      {
-        extends: true,
-        test: {
-          name: 'suite',
-          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...INTENT_MODEL_TESTS],
-        },
-      },
-    ],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    exclude: configDefaults.exclude,
   },
 });

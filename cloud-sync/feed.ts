@@ -17,9 +17,15 @@ const figure = (x: number, lo: number, hi: number) => Math.round(Math.min(hi, Ma
  * Turns the facts the journal records into outbox records, inside the transaction that records them:
  * a fact is committed with its record or not at all. Nothing in the modules that produce these facts
  * knows about the cloud; this is the only place that decides what leaves the device, and it sends
- * figures and identifiers, never media, transcripts or customer details.
+ * figures and identifiers, never media, transcripts or customer details, with one exception the device's
+ * owner switches: the questions agents labelled at wrap-up (`options.corrections`).
  */
-export function feedOutbox(journal: FactJournal, outbox: Outbox, sources: FeedSources, log: Logger): void {
+export interface FeedOptions {
+  /** Send the agents' intent labels with the customers' questions (the `correction` stream). */
+  corrections: boolean;
+}
+
+export function feedOutbox(journal: FactJournal, outbox: Outbox, sources: FeedSources, options: FeedOptions, log: Logger): void {
   const put = <S extends DurableStream>(tx: OutboxTx, stream: S, data: RecordData<S>, at: string): void => {
     // The schemas are the contract with the hub: a record that breaks it is a bug here, not data to
     // send, and no reason to refuse the fact it describes.
@@ -39,6 +45,11 @@ export function feedOutbox(journal: FactJournal, outbox: Outbox, sources: FeedSo
     put(tx, 'session', { event: 'decided', sessionId: e.sessionId, kioskId: e.kioskId, kind: e.kind, label: e.label, confidence: e.confidence, answered: e.answered, lang: e.lang as 'en' }, e.at),
   );
   journal.inTransaction('routing.wrapped-up', (e, tx) => put(tx, 'session', { event: 'wrapped-up', sessionId: e.sessionId, agentId: e.agentId, label: e.label, confirmed: e.confirmed, resolved: e.resolved }, e.at));
+  if (options.corrections) {
+    journal.inTransaction('routing.wrapped-up', (e, tx) => {
+      if (e.question.trim() !== '') put(tx, 'correction', { sessionId: e.sessionId, text: e.question.slice(0, 2000), lang: e.lang as 'en', routedLabel: e.routedLabel, label: e.label }, e.at);
+    });
+  }
   journal.inTransaction('sense.alert', (e, tx) =>
     put(tx, 'emotion', { event: 'alert', sessionId: e.alert.sessionId, callId: e.alert.callId, kioskId: e.kioskId, level: e.alert.level, rule: e.alert.rule }, e.alert.at),
   );

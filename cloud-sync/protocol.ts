@@ -11,7 +11,7 @@ const ROOT = `branchline/v${PROTOCOL_VERSION}/devices`;
 export const DEVICE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Device to cloud streams kept in the outbox: each is delivered in order and exactly once after de-duplication. */
-export const DURABLE_STREAMS = ['scorecard', 'ticket', 'session', 'emotion', 'rollout'] as const;
+export const DURABLE_STREAMS = ['scorecard', 'ticket', 'session', 'emotion', 'rollout', 'correction'] as const;
 export type DurableStream = (typeof DURABLE_STREAMS)[number];
 /** Device to cloud messages that are only worth their latest value, or are requests: sent directly. */
 export const DIRECT_UP = ['heartbeat', 'fetch'] as const;
@@ -86,6 +86,12 @@ export const recordData = {
     state: z.enum(['received', 'rejected', 'active', 'rolled-back', 'failed']),
     reason: z.string().max(500).nullable(),
   }),
+  /**
+   * An agent's label for a customer's question at wrap-up, to retrain the fleet's intent model. The one
+   * stream that carries customer text (the question's words); a device sends it only while
+   * BRANCHLINE_SYNC_INTENT_CORRECTIONS is on.
+   */
+  correction: z.strictObject({ sessionId: id, text: z.string().min(1).max(2000), lang, routedLabel: z.string().max(100).nullable(), label: z.string().max(100) }),
 } satisfies Record<DurableStream, z.ZodType>;
 
 export type RecordData<S extends DurableStream> = z.infer<(typeof recordData)[S]>;

@@ -12,7 +12,8 @@ import { MediaWorkers, pruneRecordings } from './media/index.js';
 import { gatherFacts, loadCoachingTexts, QualityInspection } from './qa/index.js';
 import { CallAnalysis, EmotionSensing, loadRules, TextSentiment } from './sense/index.js';
 import { FolderConnector, Ingestion, Knowledge, KnowledgeTickets, readSourcesFile, scheduleKnowledge, seedKnowledge, Synonyms } from './knowledge/index.js';
-import { Customers, EscalationLexicon, loadIntentModel, Presence, Router } from './routing/index.js';
+import { Customers, CLARIFY_OPTION_FLOOR, EscalationLexicon, labelRenames, loadIntentModel, Presence, Router, scheduleIntentRetrain, type IntentArtifact } from './routing/index.js';
+import { applyLabelRenames } from './label-renames.js';
 import { installedModelDir, startCloudSync, type CloudSync } from './cloud.js';
 import { Baseline, Metrics } from './metrics/index.js';
 import { createFirstStartAccounts, type FirstStartCredential } from './first-start.js';
@@ -101,6 +102,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     log.info({ labels: intentModel.labels.size, trainedAt: intentModel.manifest.trainedAt }, 'intent model loaded');
     const customers = new Customers(store);
     const knowledge = new Knowledge(journal, store, bus, new Synonyms(SYNONYMS_FILE.pathname));
+    await applyLabelRenames(journal, knowledge, labelRenames(intentModel.labels.values()), log);
     await seedKnowledge(knowledge, [...intentModel.labels.values()], log);
     const tickets = new KnowledgeTickets(journal, knowledge, { slaHours: config.ticketSlaHours, warnBeforeHours: config.ticketWarnHours });
     const inbox = config.knowledgeInboxDir ?? join(config.dataDir, 'knowledge-inbox');
@@ -113,14 +115,22 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       intentModel,
       new EscalationLexicon(LEXICON_FILE.pathname),
       customers,
-      { clarifyBelow: config.routingClarifyBelow, clarifyOptionFloor: 0.05, fallbackSkill: config.routingFallbackSkill },
+      { clarifyBelow: config.routingClarifyBelow, clarifyOptionFloor: CLARIFY_OPTION_FLOOR, fallbackSkill: config.routingFallbackSkill },
       (question) => knowledge.botAnswer(question),
     );
     // Before anything adds to the outbox: a v7 device's unsent records keep their sequence numbers.
     const legacyOutbox = await importLegacyOutbox(join(config.dataDir, 'outbox'), new Outbox(journal), journal);
     if (legacyOutbox) log.info({ records: legacyOutbox.records }, 'the v7 outbox was moved into the journal');
     // The feed reads a session's emotion summary only when a call ends; by then sensing exists.
-    const cloud = await startCloudSync(config, mqtt, broker, { journal, sources: { emotionSummary: (sessionId) => sensing.emotionSummary(sessionId) }, router, knowledge }, log);
+    // A model from the fleet may rename labels: the stored data follows before it routes anything.
+    const installModel = async (model: IntentArtifact) => {
+      await applyLabelRenames(journal, knowledge, labelRenames(model.labels.values()), log);
+      router.useModel(model);
+    };
+    if (config.intentRetrainCron) {
+      stopped.push(scheduleIntentRetrain(config.intentRetrainCron, { examples: router.examples, current: () => router.model, install: installModel, dataDir: config.dataDir, log: log.child({ component: 'intent-retrain' }) }));
+    }
+    const cloud = await startCloudSync(config, mqtt, broker, { journal, sources: { emotionSummary: (sessionId) => sensing.emotionSummary(sessionId) }, installModel, knowledge }, log);
     stopped.push(() => cloud.close());
     const presence = new Presence(bus);
     const recordingsDir = join(config.dataDir, 'recordings');

@@ -59,7 +59,7 @@ export interface BusEvents {
   'knowledge.article.saved': { articleId: string; version: number; at: string };
   'knowledge.article.retired': { articleId: string; reason: string; at: string };
   'knowledge.outcome': { exposureId: string; articleId: string; success: boolean; by: string; at: string };
-  'routing.wrapped-up': { sessionId: string; agentId: string; label: string; confirmed: boolean; resolved: boolean; question: string; lang: string; at: string };
+  'routing.wrapped-up': { sessionId: string; agentId: string; routedLabel: string | null; label: string; confirmed: boolean; resolved: boolean; question: string; lang: string; at: string };
   'qa.scorecard': { scorecardId: string; sessionId: string; agentId: string | null; total: number | null; formVersion: number; at: string };
   'knowledge.review.ready': { articles: number; at: string };
   'knowledge.ingested': { runId: string; source: string; added: number; changed: number; unchanged: number; retired: number; rejected: number; failed: boolean; at: string };

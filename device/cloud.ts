@@ -17,7 +17,7 @@ import {
 import type { FactJournal } from './bus.js';
 import { checkRemoteSettings, remoteConfigVersion, type Config } from './config.js';
 import { importBundle, type Knowledge, type KnowledgeBundle } from './knowledge/index.js';
-import { loadIntentModel, type Router } from './routing/index.js';
+import { loadIntentModel, readArtifactTrainedAt, retrainedModelDir, type IntentArtifact } from './routing/index.js';
 
 const APP_VERSION = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -47,22 +47,36 @@ async function localFleetKeys(dir: string): Promise<string> {
   }
 }
 
-/** The model in service: the last fleet release that passed its health check, else the one shipped in models/. */
+/**
+ * The model in service: of the last fleet release that passed its health check and the last model this
+ * appliance retrained with its agents' labels, the one trained later; else the one shipped in models/.
+ */
 export async function installedModelDir(config: Config): Promise<string> {
+  const candidates: string[] = [];
   try {
     const state = JSON.parse(await readFile(path.join(config.dataDir, 'releases', 'model', 'state.json'), 'utf8')) as { current: { id: string } | null };
-    if (state.current) return path.join(config.dataDir, 'releases', 'model', state.current.id);
+    if (state.current) candidates.push(path.join(config.dataDir, 'releases', 'model', state.current.id));
   } catch {
     // No release installed yet.
   }
-  return config.intentModelDir;
+  const retrained = await retrainedModelDir(config.dataDir);
+  if (retrained) candidates.push(retrained);
+  let newest: { dir: string; at: string } | null = null;
+  for (const dir of candidates) {
+    const at = await readArtifactTrainedAt(dir);
+    if (at && (!newest || at > newest.at)) newest = { dir, at };
+  }
+  return newest?.dir ?? config.intentModelDir;
 }
 
 async function readBundle(dir: string): Promise<KnowledgeBundle> {
   return JSON.parse(await readFile(path.join(dir, 'bundle.json'), 'utf8')) as KnowledgeBundle;
 }
 
-function releaseHandlers(config: Config, router: Router, knowledge: Knowledge): Record<'model' | 'knowledge', ReleaseHandler> {
+/** Puts an intent model in service, with the stored data moved to its renamed labels first. */
+export type InstallModel = (model: IntentArtifact) => Promise<void>;
+
+function releaseHandlers(config: Config, installModel: InstallModel, knowledge: Knowledge): Record<'model' | 'knowledge', ReleaseHandler> {
   return {
     model: {
       async apply(dir, manifest) {
@@ -71,10 +85,10 @@ function releaseHandlers(config: Config, router: Router, knowledge: Knowledge): 
           const answer = model.classifier.predict(manifest.probe.text, 1).ranked[0]?.label ?? 'out of scope';
           if (answer !== manifest.probe.expect) throw new Error(`the probe "${manifest.probe.text}" gave ${answer}, expected ${manifest.probe.expect}`);
         }
-        router.useModel(model);
+        await installModel(model);
       },
       async revert(dir) {
-        router.useModel(await loadIntentModel(dir ?? config.intentModelDir));
+        await installModel(await loadIntentModel(dir ?? config.intentModelDir));
       },
     },
     knowledge: {
@@ -100,11 +114,11 @@ export async function startCloudSync(
   config: Config,
   link: MqttLink,
   broker: EmbeddedBroker | null,
-  deps: { journal: FactJournal; sources: FeedSources; router: Router; knowledge: Knowledge },
+  deps: { journal: FactJournal; sources: FeedSources; installModel: InstallModel; knowledge: Knowledge },
   log: Logger,
 ): Promise<CloudSync> {
   const outbox = new Outbox(deps.journal);
-  feedOutbox(deps.journal, outbox, deps.sources, log);
+  feedOutbox(deps.journal, outbox, deps.sources, { corrections: config.syncIntentCorrections }, log);
   const fleetDir = path.join(config.dataDir, 'fleet');
   let publicKeyPem: string | null = null;
   if (config.fleetPublicKeyFile) publicKeyPem = await readFile(config.fleetPublicKeyFile, 'utf8');
@@ -138,7 +152,7 @@ export async function startCloudSync(
       dataDir: config.dataDir,
       heartbeatSeconds: config.heartbeatSeconds,
       publicKeyPem,
-      handlers: releaseHandlers(config, deps.router, deps.knowledge),
+      handlers: releaseHandlers(config, deps.installModel, deps.knowledge),
       checkSettings: checkRemoteSettings,
       remoteConfigVersion: remoteConfigVersion(config.dataDir),
     },

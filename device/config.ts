@@ -67,6 +67,10 @@ const configSchema = z.object({
   deviceGroup: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lower-case letters, digits and dashes').default('default'),
   fleetPublicKeyFile: z.string().min(1).optional(),
   heartbeatSeconds: wholeNumber(1, 3600).default(30),
+  // The agents' wrap-up labels with the customers' questions go to the hub to retrain the fleet's model.
+  syncIntentCorrections: bool.default(true),
+  // Retrain the intent model with the agents' wrap-ups on this cron pattern; off when unset.
+  intentRetrainCron: z.string().regex(/^(\S+\s+){4,5}\S+$/, 'a cron pattern such as "30 2 * * *"').optional(),
   mqttReconnectMaxMs: wholeNumber(100, 600_000).default(30_000),
   // The embedded hub's fleet page and API, on loopback; 0 picks a free port.
   embeddedHubPort: wholeNumber(0, 65535).default(8090),
@@ -117,6 +121,8 @@ export const ENV_NAMES: Record<ConfigKey, string> = {
   deviceGroup: 'BRANCHLINE_DEVICE_GROUP',
   fleetPublicKeyFile: 'BRANCHLINE_FLEET_PUBLIC_KEY_FILE',
   heartbeatSeconds: 'BRANCHLINE_HEARTBEAT_SECONDS',
+  syncIntentCorrections: 'BRANCHLINE_SYNC_INTENT_CORRECTIONS',
+  intentRetrainCron: 'BRANCHLINE_INTENT_RETRAIN_CRON',
   mqttReconnectMaxMs: 'BRANCHLINE_MQTT_RECONNECT_MAX_MS',
   embeddedHubPort: 'BRANCHLINE_EMBEDDED_HUB_PORT',
 };

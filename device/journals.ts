@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { ExposureRepository, IngestRunRepository, knowledgeTables, TicketRepository } from './knowledge/index.js';
 import { metricsTables } from './metrics/index.js';
 import { qaTables, ScorecardRepository } from './qa/index.js';
-import { routingTables, SessionRepository } from './routing/index.js';
+import { IntentExampleRepository, routingTables, SessionRepository } from './routing/index.js';
 import { senseTables, SenseRepository } from './sense/index.js';
 import { Journal, type LegacyImport } from './store/index.js';
 import type { RetentionRule } from './store/retention.js';
@@ -50,6 +50,7 @@ export function legacyImporter(journal: FactJournal, log: Logger): LegacyImport 
 export function retentionRules(journal: FactJournal, config: Pick<Config, 'senseRetentionDays' | 'recordRetentionDays'>, rollUpBefore: (beforeIso: string) => Promise<unknown>): RetentionRule[] {
   const sense = new SenseRepository(journal);
   const sessions = new SessionRepository(journal.db);
+  const examples = new IntentExampleRepository(journal.db);
   const calls = new CallRepository(journal.db);
   const scorecards = new ScorecardRepository(journal);
   const exposures = new ExposureRepository(journal.db);
@@ -59,6 +60,7 @@ export function retentionRules(journal: FactJournal, config: Pick<Config, 'sense
   return [
     { name: 'sense', days: config.senseRetentionDays, prune: (before, limit) => sense.prune(before, limit) },
     { name: 'sessions', days: records, before: async (before) => void (await rollUpBefore(before)), prune: (before, limit) => sessions.prune(before, limit) },
+    { name: 'intent examples', days: records, prune: (before, limit) => examples.prune(before, limit) },
     { name: 'calls', days: records, prune: (before, limit) => calls.prune(before, limit) },
     { name: 'scorecards', days: records, prune: (before, limit) => scorecards.prune(before, limit) },
     { name: 'exposures', days: records, prune: (before, limit) => exposures.prune(before, limit) },

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { RELEASE_KINDS, REMOTE_SETTINGS, type ReleaseKind, type ReleaseManifest } from '../protocol.js';
 import { buildManifest, generateFleetKeys, ReleaseError, signManifest, verifyManifest } from '../release.js';
+import { trainFleetModel } from './intent-model.js';
 
 const USAGE = `Branchline fleet manager
 
@@ -13,6 +14,10 @@ const USAGE = `Branchline fleet manager
   npm run fleet -- create --kind model|knowledge --from <folder> --version <v> --key <fleet-private.pem> --out <dir>
                           [--probe-text <question> --probe-expect <label>]   (required for a model)
       Makes a signed release: a manifest with the sha256 of every file in <folder>, and a copy of the files.
+  npm run fleet -- intent-release --version <v> --key <fleet-private.pem> --out <dir> [--to all|group:<name>|canary:<percent>]
+                                  [--taxonomy <dir> --held-out <dir>]   (default: the repository's models/intent)
+      Trains one intent model on the taxonomy and every device's agent-labelled questions (from the hub),
+      reports it on the held-out set, makes a signed model release of it and, with --to, pushes it.
   npm run fleet -- verify --release <release dir> --key <fleet-public.pem>
       Checks a release's signature, as a device will.
   npm run fleet -- push --release <release dir> --to all|group:<name>|canary:<percent>
@@ -36,6 +41,8 @@ const options = {
   key: { type: 'string' },
   'probe-text': { type: 'string' },
   'probe-expect': { type: 'string' },
+  taxonomy: { type: 'string' },
+  'held-out': { type: 'string' },
   release: { type: 'string' },
   to: { type: 'string' },
   hub: { type: 'string' },
@@ -106,12 +113,18 @@ async function create(values: Values): Promise<void> {
   const kind = need(values, 'kind');
   if (!(RELEASE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`--kind must be ${RELEASE_KINDS.join(' or ')}`);
   const from = need(values, 'from');
-  const privateKey = await readFile(need(values, 'key'), 'utf8');
   const probeText = values['probe-text'];
   const probeExpect = values['probe-expect'];
   if (kind === 'model' && (!probeText || !probeExpect)) throw new UsageError('a model release needs --probe-text and --probe-expect: the device checks the model answers it before using it');
   await checkSource(kind as ReleaseKind, from);
-  const manifest = await buildManifest(from, kind as ReleaseKind, need(values, 'version'), probeText && probeExpect ? { text: probeText, expect: probeExpect } : null);
+  const dir = await makeRelease(values, kind as ReleaseKind, from, probeText && probeExpect ? { text: probeText, expect: probeExpect } : null);
+  console.log(dir);
+}
+
+/** Signs a release of `from` into `<--out>/<id>`; returns that folder. */
+async function makeRelease(values: Values, kind: ReleaseKind, from: string, probe: ReleaseManifest['probe']): Promise<string> {
+  const privateKey = await readFile(need(values, 'key'), 'utf8');
+  const manifest = await buildManifest(from, kind, need(values, 'version'), probe);
   const manifestText = JSON.stringify(manifest, null, 2);
   const signature = signManifest(manifestText, privateKey);
   const dir = path.join(need(values, 'out'), manifest.id);
@@ -120,7 +133,20 @@ async function create(values: Values): Promise<void> {
   await writeFile(path.join(dir, 'manifest.json'), manifestText);
   await writeFile(path.join(dir, 'manifest.sig'), signature);
   console.log(`release ${manifest.id}: ${manifest.kind} ${manifest.version}, ${manifest.files.length} files, ${manifest.files.reduce((n, f) => n + f.size, 0)} bytes`);
-  console.log(dir);
+  return dir;
+}
+
+async function intentRelease(values: Values): Promise<void> {
+  need(values, 'version');
+  need(values, 'key');
+  const out = need(values, 'out');
+  const hub = await hubClient(values);
+  const { corrections } = (await hub('GET', '/api/corrections')) as { corrections: { text: string; label: string; deviceId: string }[] };
+  console.log(`${corrections.length} labelled question(s) from ${new Set(corrections.map((c) => c.deviceId)).size} device(s)`);
+  const built = await trainFleetModel(corrections, path.join(out, 'intent-model'), { taxonomyDir: values.taxonomy, heldOutDir: values['held-out'] });
+  console.log(`held-out accuracy ${(built.heldOutAccuracy * 100).toFixed(1)}% on ${built.heldOut} questions; ${built.examples} training examples`);
+  const dir = await makeRelease(values, 'model', built.dir, built.probe);
+  if (values.to) await push({ ...values, release: dir });
 }
 
 async function readRelease(dir: string): Promise<{ manifest: ReleaseManifest; manifestText: string; signature: string }> {
@@ -224,6 +250,8 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'push':
       return push(values);
+    case 'intent-release':
+      return intentRelease(values);
     case 'status':
       return status(values, arg);
     case 'rollback': {

@@ -58,6 +58,8 @@ export function hubRoutes(app: FastifyInstance, hub: Hub, token: string, heartbe
       return { records: await hub.store.recordsOf(q.device, q.stream, q.limit) };
     });
 
+    // Every device's labelled questions, for `npm run fleet -- intent-release`: the one route that returns customer text.
+    api.get('/api/corrections', async () => ({ corrections: await hub.store.corrections() }));
     api.put('/api/releases/:id/files/*', async (request) => {
       const { id } = parseInput(idParams, { id: (request.params as Record<string, string>).id });
       const rel = (request.params as Record<string, string>)['*'] ?? '';

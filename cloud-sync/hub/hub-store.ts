@@ -134,6 +134,7 @@ function addToSums(sums: KpiSums, stream: DurableStream, data: unknown): void {
       return;
     }
     case 'rollout':
+    case 'correction':
       return;
   }
 }
@@ -222,6 +223,18 @@ export class HubStore {
   async recordsOf(deviceId: string, stream: DurableStream, limit = 1000): Promise<StoredRecord[]> {
     const out: StoredRecord[] = [];
     for await (const value of this.db.values({ gt: `rec!${deviceId}!${stream}!`, lt: `rec!${deviceId}!${stream}!~`, limit })) out.push(value as StoredRecord);
+    return out;
+  }
+
+  /** The `correction` records of every device, device by device in sequence order. */
+  async corrections(): Promise<(RecordData<'correction'> & { deviceId: string; at: string })[]> {
+    const out: (RecordData<'correction'> & { deviceId: string; at: string })[] = [];
+    for (const device of await this.devices()) {
+      for await (const value of this.db.values({ gt: `rec!${device.deviceId}!correction!`, lt: `rec!${device.deviceId}!correction!~` })) {
+        const record = value as StoredRecord;
+        out.push({ ...(record.data as RecordData<'correction'>), deviceId: record.deviceId, at: record.at });
+      }
+    }
     return out;
   }
 

@@ -27,6 +27,7 @@ export { seedKnowledge } from './seeding.js';
 export { importBundle, readSeedBundle, knowledgeBundleSchema } from './bundle.js';
 export type { BundleReport, KnowledgeBundle } from './bundle.js';
 export { Synonyms } from './synonyms.js';
+export { relabelIntentNodes, relabelKnowledgeJournals } from './relabel.js';
 export { wilsonLowerBound, rankSolutions, EXPLORATION_TRIALS } from './ranking.js';
 export type { SolutionCandidate, RankedSolution } from './ranking.js';
 export { answersBundle } from './answers.js';

@@ -73,6 +73,15 @@ export class KnowledgeIndexes {
     for (const articleId of reindex) this.reindex(this.current.get(articleId)!);
   }
 
+  /**
+   * Rebuilds the node and link indexes from the whole graph, for a change `apply` cannot express (an
+   * intent node renamed or merged away); article versions and search stay as they are.
+   */
+  relink(graph: Pick<GraphChange, 'nodes' | 'links'>): void {
+    for (const map of [this.nodes, this.byKey, this.links, this.supersededBy, this.solvers]) map.clear();
+    this.apply({ nodes: graph.nodes, versions: [], links: graph.links });
+  }
+
   private reindex(version: KbArticleVersion): void {
     const all = (text: LocalizedText) => LANGUAGES.flatMap((lang) => searchTerms(text[lang]));
     this.bm25.upsert(version.articleId, [

@@ -4,6 +4,7 @@ import { KnowledgeError } from './errors.js';
 import { ExposureLedger, type ArticleStats, type Audience, type ShownArticle } from './exposure-ledger.js';
 import { KnowledgeGraph } from './graph.js';
 import { KnowledgeIndexes } from './indexes.js';
+import { relabelIntentNodes } from './relabel.js';
 import { Recommender } from './recommendation.js';
 import { monthlyReview, type ReviewItem } from './review.js';
 import type { Synonyms } from './synonyms.js';
@@ -37,7 +38,7 @@ export class Knowledge {
 
   constructor(
     journal: FactJournal,
-    store: Store,
+    private readonly store: Store,
     bus: EventBus,
     synonyms: Synonyms,
     private readonly now: () => number = Date.now,
@@ -50,6 +51,13 @@ export class Knowledge {
     this.graph = new KnowledgeGraph(store, bus, this.indexes, now);
     this.ledger = new ExposureLedger(journal, now);
     this.recommender = new Recommender(this.indexes, (id) => this.ledger.stats(id));
+  }
+
+  /** Moves intent nodes of renamed labels to their new ids (see relabel.ts) while serving; returns the nodes moved. */
+  async relabelIntents(renames: ReadonlyMap<string, string>): Promise<number> {
+    const moved = await relabelIntentNodes(this.store, renames);
+    if (moved > 0) this.indexes.relink(this.store.read((d) => ({ nodes: d.kbNodes, links: d.kbLinks })));
+    return moved;
   }
 
   /** An article with its current version, links and success figures. */

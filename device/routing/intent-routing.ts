@@ -15,14 +15,18 @@ export interface LabelOption {
  */
 export class IntentRouting {
   constructor(
-    private model: IntentArtifact,
+    private current: IntentArtifact,
     private readonly lexicon: EscalationLexicon,
     private readonly policy: PolicyOptions,
   ) {}
 
   /** Puts a new intent model in service; questions already being answered finish with the old one. */
   useModel(model: IntentArtifact): void {
-    this.model = model;
+    this.current = model;
+  }
+
+  get model(): IntentArtifact {
+    return this.current;
   }
 
   /** The intent label the model in service gives a text, or null when it is out of scope. */

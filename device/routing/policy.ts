@@ -49,6 +49,9 @@ export interface PolicyInput {
   chosenLabel?: string;
 }
 
+/** Options shown in a clarifying question have at least this confidence (BRANCHLINE_ROUTING_CLARIFY_BELOW sets when to ask). */
+export const CLARIFY_OPTION_FLOOR = 0.05;
+
 const percent = (value: number) => `${Math.round(value * 100)}%`;
 
 export function decide(input: PolicyInput, options: PolicyOptions): RoutingDecision {

@@ -8,6 +8,7 @@ import type { EscalationLexicon } from './escalation.js';
 import { CustomerIdentification } from './identification.js';
 import { IntentRouting, type LabelOption } from './intent-routing.js';
 import type { PolicyOptions, QueueRoute } from './policy.js';
+import type { IntentExampleRepository } from './intent-examples.js';
 import { routedLabelOf, ServiceSessions, type RoutedLabel, type surveySchema } from './service-sessions.js';
 import type { SessionOutline, SessionRepository, SessionSurvey } from './session-repository.js';
 
@@ -164,6 +165,16 @@ export class Router {
   }
 
   /** Puts a new intent model in service; questions already being answered finish with the old one. */
+  /** The agents' labelled questions, for retraining. */
+  get examples(): IntentExampleRepository {
+    return this.sessions.examples;
+  }
+
+  /** The intent model in service. */
+  get model(): IntentArtifact {
+    return this.intents.model;
+  }
+
   useModel(model: IntentArtifact): void {
     this.intents.useModel(model);
   }

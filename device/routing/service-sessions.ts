@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { FactJournal } from '../bus.js';
 import { LANGUAGES, type Language, type ServiceSessionRecord, type StoredDecision } from '../store/index.js';
 import { RoutingError } from './errors.js';
+import { IntentExampleRepository } from './intent-examples.js';
 import { SessionRepository, type SessionSurvey } from './session-repository.js';
 
 export const startSessionSchema = z.strictObject({ lang: z.enum(LANGUAGES) });
@@ -64,9 +65,11 @@ export function routedLabelOf(session: ServiceSessionRecord): RoutedLabel | null
  */
 export class ServiceSessions {
   readonly repository: SessionRepository;
+  readonly examples: IntentExampleRepository;
 
   constructor(private readonly journal: FactJournal) {
     this.repository = new SessionRepository(journal.db);
+    this.examples = new IntentExampleRepository(journal.db);
     journal.inTransaction('call.requested', ({ sessionId, callId, at }) => {
       if (sessionId) this.repository.queued(sessionId, callId, at);
     });
@@ -128,7 +131,9 @@ export class ServiceSessions {
       const wrapUp = { routedLabel, label, confirmed: routedLabel === label, resolved, by: agentId, at };
       this.repository.setWrapUp(sessionId, wrapUp);
       const question = session.decisions.filter((d) => d.label).at(-1)?.text ?? session.decisions.at(-1)?.text ?? '';
-      tx.emit('routing.wrapped-up', { sessionId, agentId, label, confirmed: wrapUp.confirmed, resolved, question, lang: session.lang, at });
+      // The agent's label on the customer's own words is the best training example there is.
+      if (question.trim() !== '') this.examples.record({ sessionId, text: question, lang: session.lang, routedLabel, label, agentId, at });
+      tx.emit('routing.wrapped-up', { sessionId, agentId, routedLabel, label, confirmed: wrapUp.confirmed, resolved, question, lang: session.lang, at });
       return { ...session, wrapUp };
     });
   }

@@ -177,6 +177,9 @@ export class SessionRepository {
   private readonly wrapUpStmt: Statement<[ReturnType<typeof wrapUpColumns> & { id: string }]>;
   private readonly surveyStmt: Statement<[ReturnType<typeof surveyColumns> & { id: string }]>;
   private readonly pruneStmt: Statement<[string, number]>;
+  private readonly labelColumnStmts: Statement<[string, string]>[];
+  private readonly mentioningStmt: Statement<[string], { id: string; decisions: string }>;
+  private readonly decisionsStmt: Statement<[string, string]>;
 
   constructor(db: Database) {
     this.byId = db.prepare(`${SELECT} WHERE id = ?`);
@@ -209,6 +212,10 @@ export class SessionRepository {
       'UPDATE routing_sessions SET survey_stars = @surveyStars, survey_recommend = @surveyRecommend, survey_at = @surveyAt WHERE id = @id AND survey_at IS NULL',
     );
     this.pruneStmt = db.prepare('DELETE FROM routing_sessions WHERE rowid IN (SELECT rowid FROM routing_sessions WHERE started_at < ? ORDER BY started_at LIMIT ?)');
+    this.labelColumnStmts = ['last_label', 'wrap_up_label', 'wrap_up_routed_label'].map((column) => db.prepare(`UPDATE routing_sessions SET ${column} = ? WHERE ${column} = ?`));
+    // A label id is quoted in the JSON text of every decision that names it; the LIKE narrows the rows to parse.
+    this.mentioningStmt = db.prepare(`SELECT id, decisions FROM routing_sessions WHERE decisions LIKE '%"' || ? || '"%'`);
+    this.decisionsStmt = db.prepare('UPDATE routing_sessions SET decisions = ? WHERE id = ?');
   }
 
   sessionById(id: string): ServiceSessionRecord | null {
@@ -281,6 +288,28 @@ export class SessionRepository {
     let added = 0;
     for (const session of sessions) added += this.importStmt.run(rowOf(session)).changes;
     return added;
+  }
+
+  /**
+   * Moves every mention of a renamed label to its new id: the decisions (their label and candidates),
+   * the last label and the wrap-up. Returns how many sessions changed. Runs once per rename, inside the
+   * rename's write, so it may scan the table.
+   */
+  relabel(formerId: string, id: string): number {
+    const changed = new Set<string>();
+    for (const row of this.mentioningStmt.all(formerId)) {
+      const decisions = JSON.parse(row.decisions) as StoredDecision[];
+      const moved = decisions.map((d) => ({
+        ...d,
+        label: d.label === formerId ? id : d.label,
+        candidates: d.candidates.map((c) => (c.label === formerId ? { ...c, label: id } : c)),
+      }));
+      this.decisionsStmt.run(JSON.stringify(moved), row.id);
+      changed.add(row.id);
+    }
+    let columns = 0;
+    for (const stmt of this.labelColumnStmts) columns += stmt.run(id, formerId).changes;
+    return Math.max(changed.size, columns);
   }
 
   /** Deletes at most `limit` of the oldest sessions started before `beforeIso`; returns how many. */

@@ -53,7 +53,7 @@ async function openDataDir(): Promise<{ journal: FactJournal; store: Store; bus:
   const journal = await openJournal(join(dir, 'branchline.db'), bus, log);
   const store = await Store.open(join(dir, 'branchline.json'), { importLegacy: legacyImporter(journal, log) });
   const outbox = new Outbox(journal);
-  feedOutbox(journal, outbox, new SenseRepository(journal), log);
+  feedOutbox(journal, outbox, new SenseRepository(journal), { corrections: true }, log);
   return { journal, store, bus, outbox };
 }
 

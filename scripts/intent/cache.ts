@@ -9,6 +9,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/pr
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { publicDataDir, publicDataFiles } from '../../models/intent/src/paths.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -40,7 +41,7 @@ export async function trainingInputsHash(namespace: string, extra: readonly stri
   const files = [
     ...(await filesUnder(path.join(REPO_ROOT, 'models', 'intent', 'taxonomy'))),
     ...(await filesUnder(path.join(REPO_ROOT, 'models', 'intent', 'src'))),
-    ...['parallel.ts', 'fit-worker.ts', 'fit-worker.mjs'].map((name) => path.join(REPO_ROOT, 'scripts', 'intent', name)),
+    ...publicDataFiles(publicDataDir()),
     ...extra,
   ];
   for (const file of files) {

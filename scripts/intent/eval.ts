@@ -4,7 +4,8 @@
  * Progress goes to stderr; the last line of stdout is one JSON object with the figures.
  */
 import { parseArgs } from 'node:util';
-import { IntentClassifier, DEFAULT_TRAIN_OPTIONS } from '../../models/intent/src/classifier.js';
+import { DEFAULT_TRAIN_OPTIONS } from '../../models/intent/src/classifier.js';
+import { trainInParallel } from '../../models/intent/src/parallel.js';
 import { loadDataset, DatasetError, type DatasetFormat } from '../../models/intent/src/datasets.js';
 import { evaluate } from '../../models/intent/src/evaluate.js';
 import { progressBar } from './progress.js';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   process.stderr.write(`${format}: ${data.train.length} training and ${data.test.length} test examples\n`);
   const bar = progressBar('training');
   const started = performance.now();
-  const classifier = IntentClassifier.train(data.train, { ...DEFAULT_TRAIN_OPTIONS, onProgress: bar.update });
+  const classifier = await trainInParallel(data.train, { ...DEFAULT_TRAIN_OPTIONS, onProgress: bar.update });
   const trainSeconds = (performance.now() - started) / 1000;
   bar.stop();
   const result = evaluate(classifier, data.test);

@@ -13,7 +13,7 @@ import { factsTables } from '../fixtures/outbox-facts/owner.js';
  */
 const [file, round] = process.argv.slice(2);
 const journal = await Journal.open<BusEvents>(file!, { owners: [outboxTables, factsTables], announce: () => undefined });
-feedOutbox(journal, new Outbox(journal), { emotionSummary: () => null }, pino({ level: 'warn' }, process.stderr));
+feedOutbox(journal, new Outbox(journal), { emotionSummary: () => null }, { corrections: true }, pino({ level: 'warn' }, process.stderr));
 const insert = journal.db.prepare('INSERT INTO facts_recorded (id, stream, writer, at) VALUES (?, ?, ?, ?)');
 
 function recordFact(tx: Tx<BusEvents>, id: string, writer: number, n: number): void {

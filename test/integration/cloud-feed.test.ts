@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   ({ journal } = await openTestJournal([outboxTables], undefined, dataDir));
   const outbox = new Outbox(journal);
-  feedOutbox(journal, outbox, { emotionSummary: (sessionId) => summaries.get(sessionId) ?? null }, log);
+  feedOutbox(journal, outbox, { emotionSummary: (sessionId) => summaries.get(sessionId) ?? null }, { corrections: false }, log);
   link = new MqttLink({ url: broker.url, username: broker.username, password: broker.password, clientId: `branchline-${DEVICE}`, protocolVersion: broker.protocolVersion }, log);
   await link.waitConnected(5000);
   sync = await DeviceSync.start(
@@ -89,7 +89,7 @@ describe('what leaves the device (embedded broker and hub)', () => {
     summaries.set('s1', { callId: 'c1', samples: 2, meanValence: -0.19999999999999998, minValence: -0.6, meanArousal: 0.6000000000000001, labels: { angry: 1, neutral: 1 } });
     await recordFact('call.chat', { callId: 'c1', sessionId: 's1', kioskId: 'k1', from: 'customer', text: 'my card number is 4000001234567899', at: at(31) });
     await recordFact('call.ended', { callId: 'c1', sessionId: 's1', kioskId: 'k1', skill: 'cards', agentId: 'a1', requestedAt: at(0), answeredAt: at(12), reason: 'agent-ended', at: at(52) });
-    await recordFact('routing.wrapped-up', { sessionId: 's1', agentId: 'a1', label: 'finance.cards.lost_stolen_card', confirmed: true, resolved: true, question: 'I lost my card', lang: 'en', at: at(60) });
+    await recordFact('routing.wrapped-up', { sessionId: 's1', agentId: 'a1', routedLabel: null, label: 'finance.cards.lost_stolen_card', confirmed: true, resolved: true, question: 'I lost my card', lang: 'en', at: at(60) });
     await recordFact('qa.scorecard', { scorecardId: 'q1', sessionId: 's1', agentId: 'a1', total: 86, formVersion: 1, at: at(61) });
     await recordFact('knowledge.ticket.opened', { ticketId: 't1', number: 7, intent: 'finance.cards.lost_stolen_card', dueAt: at(59), at: at(62) });
 

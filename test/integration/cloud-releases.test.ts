@@ -10,7 +10,7 @@ import { buildManifest, generateFleetKeys, signManifest } from '../../cloud-sync
 import { loadIntentModel } from '../../device/routing/index.js';
 import { startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { HUB_USER, startTestFleet, startTestHub, type TestFleet } from '../helpers/fleet.js';
-import { smallIntentModel } from '../helpers/intent-model.js';
+import { smallIntentModel, smallTaxonomy } from '../helpers/intent-model.js';
 import { ROOT } from '../helpers/process.js';
 
 const DEVICE = 'branch-north-1';
@@ -30,7 +30,8 @@ const work = mkdtempSync(join(tmpdir(), 'branchline-releases-'));
 function fleetCli(...args: string[]): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cloud-sync', 'fleet', 'cli.ts'), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', BRANCHLINE_HUB_URL: hub.url!, BRANCHLINE_HUB_TOKEN: hub.token },
+    // No public data for `intent-release`: the small taxonomy below trains in seconds without it.
+    env: { PATH: process.env.PATH ?? '', BRANCHLINE_HUB_URL: hub.url!, BRANCHLINE_HUB_TOKEN: hub.token, BRANCHLINE_PUBLIC_INTENT_DATA: join(work, 'no-public-data') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -197,6 +198,30 @@ describe('fleet releases to an appliance through mosquitto', () => {
     expect(again.code).toBe(1);
     expect(again.out).toMatch(/already rolled back/);
   }, 400_000);
+
+  it('trains one model from the devices\' labelled questions and installs it through the signed release path', async () => {
+    // An agent corrects a routing at wrap-up: the question and the agent's label travel as the correction stream.
+    const question = 'the blorptastic widget machine at the door ate it';
+    const agentLabel = 'general.facilities.kiosk_not_working';
+    expect(appliance.router.model.classifier.predict(question, 1).ranked[0]?.label).not.toBe(agentLabel);
+    const session = await appliance.router.start('kiosk-1', 'en');
+    await appliance.router.ask('kiosk-1', session.id, question);
+    await appliance.router.wrapUp(session.id, 'agent-1', agentLabel, true);
+    await vi.waitFor(async () => expect((await hub.hub.store.corrections()).map((c) => [c.deviceId, c.text, c.label])).toContainEqual([DEVICE, question, agentLabel]), { timeout: 20_000 });
+
+    const { taxonomyDir, heldOutDir } = await smallTaxonomy(join(work, 'intent-small-taxonomy'));
+    const result = await fleetCli('intent-release', '--version', 'intent-fleet-1', '--key', fleet.privateKeyFile, '--out', join(work, 'releases'), '--to', 'group:north', '--taxonomy', taxonomyDir, '--held-out', heldOutDir);
+    expect(result.code, result.out).toBe(0);
+    expect(result.out).toMatch(/1 labelled question\(s\) from 1 device\(s\)/);
+    expect(result.out).toMatch(/held-out accuracy \d+\.\d% on \d+ questions/);
+    const rollout = /rollout (\S+):/.exec(result.out)![1]!;
+    await settled(rollout, 'active', 120_000);
+    expect((await appliance.cloud.sync.status()).versions.model).toBe('intent-fleet-1');
+    expect(appliance.router.model.classifier.predict(question, 1).ranked[0]?.label).toBe(agentLabel);
+    // Back to the shipped model, for the tests after this one.
+    expect((await fleetCli('rollback', rollout)).code).toBe(0);
+    await settled(rollout, 'rolled-back');
+  }, 300_000);
 
   it('resumes a large download where it stopped after the appliance restarts', async () => {
     const shipped = await loadIntentModel(modelDir);

@@ -40,7 +40,7 @@ afterEach(async () => {
 /** Records a routing fact as the routing module does: the tickets it calls for are opened in the same write. */
 const fact = <K extends 'routing.wrapped-up' | 'routing.decided'>(name: K, payload: BusEvents[K]) => journal.write((tx) => tx.emit(name, payload));
 const unresolved = (sessionId: string, question: string) =>
-  fact('routing.wrapped-up', { sessionId, agentId: 'a', label: 'finance.cards.overseas_card_use', confirmed: true, resolved: false, question, lang: 'en', at: new Date(clock).toISOString() });
+  fact('routing.wrapped-up', { sessionId, agentId: 'a', routedLabel: null, label: 'finance.cards.overseas_card_use', confirmed: true, resolved: false, question, lang: 'en', at: new Date(clock).toISOString() });
 
 describe('knowledge tickets', () => {
   it('opens a ticket due in 48 hours for an unresolved call or an unanswered bot question, one per session', async () => {
@@ -55,7 +55,7 @@ describe('knowledge tickets', () => {
     // A routing write that fails takes its ticket with it.
     await expect(
       journal.write((tx) => {
-        tx.emit('routing.wrapped-up', { sessionId: 's5', agentId: 'a', label: 'general.other', confirmed: false, resolved: false, question: 'q', lang: 'en', at: '' });
+        tx.emit('routing.wrapped-up', { sessionId: 's5', agentId: 'a', routedLabel: null, label: 'general.other', confirmed: false, resolved: false, question: 'q', lang: 'en', at: '' });
         throw new Error('the session write failed');
       }),
     ).rejects.toThrow('the session write failed');

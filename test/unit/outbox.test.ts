@@ -74,12 +74,12 @@ describe('outbox feed', () => {
   const summaries = new Map<string, EmotionSummary>([['s1', { callId: 'c1', samples: 2, meanValence: -0.2000000001, minValence: -0.6, meanArousal: 0.6, labels: { angry: 1, neutral: 1 } }]]);
   const sources = { emotionSummary: (sessionId: string) => summaries.get(sessionId) ?? null };
 
-  async function fedJournal() {
+  async function fedJournal(corrections = true) {
     const logged: { msg: string; stream?: string }[] = [];
     const log = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg: string }) });
     const { journal, bus } = await openTestJournal([outboxTables, factsTables]);
     const outbox = new Outbox(journal);
-    feedOutbox(journal, outbox, sources, log);
+    feedOutbox(journal, outbox, sources, { corrections }, log);
     const insertFact = journal.db.prepare('INSERT INTO facts_recorded (id, stream, writer, at) VALUES (?, ?, 0, ?)');
     /** Records a fact the way a domain does: its row and its announcement in one write. */
     const record = <K extends keyof BusEvents & string>(id: string, name: K, payload: BusEvents[K]) =>
@@ -87,7 +87,7 @@ describe('outbox feed', () => {
         insertFact.run(id, name, at(0));
         tx.emit(name, payload);
       });
-    const data = (stream: 'scorecard' | 'ticket' | 'session' | 'emotion') => outbox.peek(stream, 100).map((r) => r.data);
+    const data = (stream: 'scorecard' | 'ticket' | 'session' | 'emotion' | 'correction') => outbox.peek(stream, 100).map((r) => r.data);
     return { journal, bus, outbox, logged, record, data, factIds: () => journal.db.prepare('SELECT id FROM facts_recorded ORDER BY id').pluck().all() };
   }
 
@@ -99,7 +99,7 @@ describe('outbox feed', () => {
       record('f2', 'sense.alert', { alert, kioskId: 'k1' }),
       record('f3', 'call.ended', { callId: 'c1', sessionId: 's1', kioskId: 'k1', skill: 'cards', agentId: 'a1', requestedAt: at(0), answeredAt: at(12), reason: 'agent-ended', at: at(52) }),
       record('f4', 'call.ended', { callId: 'c2', sessionId: null, kioskId: 'k2', skill: 'general', agentId: null, requestedAt: at(10), answeredAt: null, reason: 'customer-left', at: at(40) }),
-      record('f5', 'routing.wrapped-up', { sessionId: 's1', agentId: 'a1', label: 'cards.lost', confirmed: true, resolved: true, question: 'I lost my card', lang: 'en', at: at(60) }),
+      record('f5', 'routing.wrapped-up', { sessionId: 's1', agentId: 'a1', routedLabel: null, label: 'cards.lost', confirmed: true, resolved: true, question: 'I lost my card', lang: 'en', at: at(60) }),
       record('f6', 'qa.scorecard', { scorecardId: 'q1', sessionId: 's1', agentId: 'a1', total: 86, formVersion: 1, at: at(61) }),
       record('f7', 'knowledge.ticket.opened', { ticketId: 't1', number: 7, intent: 'cards.lost', dueAt: at(59), at: at(62) }),
       record('f8', 'knowledge.ticket.warning', { ticketId: 't1', number: 7, kind: 'due-soon', dueAt: at(59), at: at(63) }),
@@ -118,8 +118,17 @@ describe('outbox feed', () => {
     expect(data('scorecard')).toEqual([{ scorecardId: 'q1', sessionId: 's1', agentId: 'a1', total: 86, formVersion: 1 }]);
     expect(data('ticket').map((d) => (d as { event: string }).event)).toEqual(['opened', 'due-soon', 'resolved']);
     expect(outbox.peek('emotion', 1)[0]!.at).toBe(at(25));
-    // Words, names and the customer never leave.
+    // Words, names and the customer never leave, but for the agents' labelled questions in their own stream.
     expect(JSON.stringify([data('session'), data('emotion')])).not.toMatch(/lost my card|cust-1|sounds angry|slow down/);
+    expect(data('correction')).toEqual([{ sessionId: 's1', text: 'I lost my card', lang: 'en', routedLabel: null, label: 'cards.lost' }]);
+    journal.close();
+  });
+
+  it('sends no labelled question when the device has corrections switched off', async () => {
+    const { journal, record, data } = await fedJournal(false);
+    await record('f1', 'routing.wrapped-up', { sessionId: 's1', agentId: 'a1', routedLabel: 'cards.fees', label: 'cards.lost', confirmed: false, resolved: true, question: 'I lost my card', lang: 'en', at: at(60) });
+    expect(data('session')).toEqual([{ event: 'wrapped-up', sessionId: 's1', agentId: 'a1', label: 'cards.lost', confirmed: false, resolved: true }]);
+    expect(data('correction')).toEqual([]);
     journal.close();
   });
 

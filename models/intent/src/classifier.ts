@@ -1,6 +1,6 @@
 import type { Example } from './datasets.js';
 import { DEFAULT_FEATURE_OPTIONS, normalizeText, type FeatureOptions } from './features.js';
-import { decisionScores, trainOneVsRest, type LinearModel } from './linear-svm.js';
+import { decisionScores, quantize, quantizedScores, trainOneVsRest, type LinearModel, type QuantizedLinear } from './linear-svm.js';
 import { fitOutOfScopeThreshold, fitTemperature, softmax } from './calibration.js';
 import { Vectorizer, type SparseVector, type VectorizerState } from './vectorizer.js';
 
@@ -21,6 +21,11 @@ export interface Prediction {
 
 export interface TrainOptions {
   features: FeatureOptions;
+  /**
+   * An n-gram enters the vocabulary only when this many training texts have it: one seen once is mostly
+   * a typo or a number, and dropping those halves the model for a tenth of a point on BANKING77.
+   */
+  minDocumentFrequency: number;
   c: number;
   maxEpochs: number;
   /** Share of the examples held back to fit the temperature and the out-of-scope threshold, when none is marked for tuning. */
@@ -31,6 +36,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   features: DEFAULT_FEATURE_OPTIONS,
+  minDocumentFrequency: 2,
   c: 1,
   maxEpochs: 30,
   calibrationShare: 0.1,
@@ -102,7 +108,7 @@ export type LinearFitter = (train: readonly Example[], labels: readonly string[]
 /** Fits the vocabulary and the one-vs-rest SVM on `train`; `labels` fixes the class order of the model. */
 export function fitLinear(train: readonly Example[], labels: readonly string[], options: TrainOptions, onClassDone?: (done: number, total: number) => void): LinearFit {
   const index = new Map(labels.map((label, i) => [label, i]));
-  const vectorizer = Vectorizer.fit(train.map((e) => e.text), options.features);
+  const vectorizer = Vectorizer.fit(train.map((e) => e.text), options.features, options.minDocumentFrequency);
   const { rows, targets } = encode(vectorizer, train, index);
   const linear = trainOneVsRest(rows, targets, labels.length, vectorizer.dimensions, {
     c: options.c,
@@ -138,7 +144,7 @@ function finishTraining(plan: TrainingPlan, probe: LinearFit, final: LinearFit):
   const temperature = fitTemperature(heldScores, heldEncoded.targets);
   const outOfScopeIndex = plan.index.get(OUT_OF_SCOPE) ?? -1;
   const outOfScopeThreshold = fitOutOfScopeThreshold(heldScores.map((s) => softmax(s, temperature)), heldEncoded.targets, outOfScopeIndex);
-  return new IntentClassifier({ labels: plan.labels, vectorizer: final.vectorizer.state, temperature, outOfScopeThreshold }, final.vectorizer, final.linear);
+  return new IntentClassifier({ labels: plan.labels, vectorizer: final.vectorizer.state, temperature, outOfScopeThreshold }, final.vectorizer, quantize(final.linear));
 }
 
 export class IntentClassifier {
@@ -148,7 +154,7 @@ export class IntentClassifier {
   constructor(
     readonly state: ClassifierState,
     private readonly vectorizer: Vectorizer,
-    readonly linear: LinearModel,
+    readonly linear: QuantizedLinear,
   ) {
     this.outOfScopeIndex = state.labels.indexOf(OUT_OF_SCOPE);
     this.scratch = new Float32Array(state.labels.length);
@@ -171,7 +177,7 @@ export class IntentClassifier {
     return finishTraining(plan, probe, final);
   }
 
-  static restore(state: ClassifierState, linear: LinearModel): IntentClassifier {
+  static restore(state: ClassifierState, linear: QuantizedLinear): IntentClassifier {
     return new IntentClassifier(state, Vectorizer.restore(state.vectorizer), linear);
   }
 
@@ -180,7 +186,7 @@ export class IntentClassifier {
   }
 
   predict(text: string, top = 3): Prediction {
-    const scores = decisionScores(this.linear, this.vectorizer.transform(text), this.scratch);
+    const scores = quantizedScores(this.linear, this.vectorizer.transform(text), this.scratch);
     const probabilities = softmax(scores, this.state.temperature);
     let best = 0;
     for (let i = 1; i < probabilities.length; i++) if (probabilities[i]! > probabilities[best]!) best = i;

@@ -3,7 +3,7 @@
  * transferred buffers: the final model's matrix is far too large to copy.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { fitLinear } from '../../models/intent/src/classifier.js';
+import { fitLinear } from './classifier.js';
 import type { FitRequest, FitMessage } from './parallel.js';
 
 const port = parentPort;

@@ -5,10 +5,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { IntentClassifier, type LinearFitter, type TrainOptions, type TrainingStage } from '../../models/intent/src/classifier.js';
-import type { Example } from '../../models/intent/src/datasets.js';
-import type { LinearModel } from '../../models/intent/src/linear-svm.js';
-import { Vectorizer, type VectorizerState } from '../../models/intent/src/vectorizer.js';
+import { IntentClassifier, type LinearFitter, type TrainOptions, type TrainingStage } from './classifier.js';
+import type { Example } from './datasets.js';
+import type { LinearModel } from './linear-svm.js';
+import { withLexicons } from './glossary.js';
+import { Vectorizer, type VectorizerState } from './vectorizer.js';
 
 export interface FitRequest {
   train: readonly Example[];
@@ -47,8 +48,9 @@ export function workerFitter(options: TrainOptions): LinearFitter {
     });
 }
 
-/** IntentClassifier.train, on two cores when there are two. */
-export function trainInParallel(examples: readonly Example[], options: TrainOptions): Promise<IntentClassifier> {
-  if (availableParallelism() < 2) return Promise.resolve(IntentClassifier.train(examples, options));
-  return IntentClassifier.trainWith(examples, options, workerFitter(options));
+/** IntentClassifier.train, with the glossary its options ask for, on two cores when there are two. */
+export async function trainInParallel(examples: readonly Example[], options: TrainOptions): Promise<IntentClassifier> {
+  const prepared = await withLexicons(examples.map((e) => e.text), options);
+  if (availableParallelism() < 2) return IntentClassifier.train(examples, prepared);
+  return IntentClassifier.trainWith(examples, prepared, workerFitter(prepared));
 }
