@@ -1,7 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { z } from 'zod';
-import { TAXONOMY_LANGUAGES, TaxonomyError, type TaxonomyLanguage } from './taxonomy.js';
+import { readDataFile, TAXONOMY_LANGUAGES, type TaxonomyLanguage } from './taxonomy.js';
 
 /**
  * The held-out test set: utterances written apart from the training ones (other hands, another
@@ -23,21 +22,11 @@ export async function loadHeldOut(dir: string): Promise<HeldOutExample[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   const examples: HeldOutExample[] = [];
   for (const file of files) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
-    } catch (error) {
-      throw new TaxonomyError(`${file}: not JSON (${(error as Error).message})`);
-    }
-    const parsed = heldOutFileSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new TaxonomyError(`${file}: ${issue.path.join('.')}: ${issue.message}`);
-    }
-    for (const [label, texts] of Object.entries(parsed.data.labels)) {
+    const data = await readDataFile(dir, file, heldOutFileSchema);
+    for (const [label, texts] of Object.entries(data.labels)) {
       for (const lang of TAXONOMY_LANGUAGES) for (const text of texts[lang]) examples.push({ text, label, lang, file });
     }
-    for (const lang of TAXONOMY_LANGUAGES) for (const text of parsed.data.outOfScope?.[lang] ?? []) examples.push({ text, label: null, lang, file });
+    for (const lang of TAXONOMY_LANGUAGES) for (const text of data.outOfScope?.[lang] ?? []) examples.push({ text, label: null, lang, file });
   }
   return examples;
 }

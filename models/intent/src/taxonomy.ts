@@ -42,6 +42,22 @@ export interface Taxonomy {
 
 export class TaxonomyError extends Error {}
 
+/** One JSON file of the taxonomy or the held-out set, checked against its schema. */
+export async function readDataFile<T>(dir: string, file: string, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
+  } catch (error) {
+    throw new TaxonomyError(`${file}: not JSON (${(error as Error).message})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new TaxonomyError(`${file}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
 /** Reads every `*.json` of the taxonomy folder; a bot-tier label must carry the bot's answer. */
 export async function loadTaxonomy(dir: string): Promise<Taxonomy> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
@@ -49,18 +65,8 @@ export async function loadTaxonomy(dir: string): Promise<Taxonomy> {
   const seen = new Set<string>();
   const former = new Map<string, string>();
   for (const file of files) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
-    } catch (error) {
-      throw new TaxonomyError(`${file}: not JSON (${(error as Error).message})`);
-    }
-    const parsed = taxonomyFileSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new TaxonomyError(`${file}: ${issue.path.join('.')}: ${issue.message}`);
-    }
-    for (const label of parsed.data.labels) {
+    const data = await readDataFile(dir, file, taxonomyFileSchema);
+    for (const label of data.labels) {
       if (seen.has(label.id)) throw new TaxonomyError(`${file}: duplicate label ${label.id}`);
       if (label.tier === 'bot' && !label.answer) throw new TaxonomyError(`${file}: bot-tier label ${label.id} has no answer`);
       seen.add(label.id);
@@ -68,9 +74,9 @@ export async function loadTaxonomy(dir: string): Promise<Taxonomy> {
         if (former.has(old)) throw new TaxonomyError(`${file}: ${old} is a former id of both ${former.get(old)} and ${label.id}`);
         former.set(old, label.id);
       }
-      taxonomy.labels.push({ ...label, domain: parsed.data.domain });
+      taxonomy.labels.push({ ...label, domain: data.domain });
     }
-    for (const lang of TAXONOMY_LANGUAGES) taxonomy.outOfScope[lang].push(...(parsed.data.outOfScope?.[lang] ?? []));
+    for (const lang of TAXONOMY_LANGUAGES) taxonomy.outOfScope[lang].push(...(data.outOfScope?.[lang] ?? []));
   }
   // An id in use cannot also be a former one: stored data under it would be moved away from it.
   for (const [old, now] of former) if (seen.has(old)) throw new TaxonomyError(`${old} is a label and also a former id of ${now}`);
