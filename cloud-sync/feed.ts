@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { FactJournal } from '../device/bus.js';
 import type { EmotionSummary } from '../device/sense/index.js';
 import type { Outbox, OutboxTx } from './outbox.js';
-import { recordData, type DurableStream, type RecordData } from './protocol.js';
+import { MAX_CORRECTION_CHARS, recordData, type DurableStream, type RecordData } from './protocol.js';
 
 /** What the feed reads from other modules, inside the transaction of the fact it is turning into a record. */
 export interface FeedSources {
@@ -47,7 +47,7 @@ export function feedOutbox(journal: FactJournal, outbox: Outbox, sources: FeedSo
   journal.inTransaction('routing.wrapped-up', (e, tx) => put(tx, 'session', { event: 'wrapped-up', sessionId: e.sessionId, agentId: e.agentId, label: e.label, confirmed: e.confirmed, resolved: e.resolved }, e.at));
   if (options.corrections) {
     journal.inTransaction('routing.wrapped-up', (e, tx) => {
-      if (e.question.trim() !== '') put(tx, 'correction', { sessionId: e.sessionId, text: e.question.slice(0, 2000), lang: e.lang as 'en', routedLabel: e.routedLabel, label: e.label }, e.at);
+      if (e.question.trim() !== '') put(tx, 'correction', { sessionId: e.sessionId, text: e.question.slice(0, MAX_CORRECTION_CHARS), lang: e.lang as 'en', routedLabel: e.routedLabel, label: e.label }, e.at);
     });
   }
   journal.inTransaction('sense.alert', (e, tx) =>

@@ -19,6 +19,8 @@ export const DOWN_KINDS = ['receipt', 'release', 'config', 'rollback', 'chunk'] 
 export type DownKind = (typeof DOWN_KINDS)[number];
 
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** The longest customer question a correction record carries; a longer one is cut. */
+export const MAX_CORRECTION_CHARS = 2000;
 /** Release files travel in pieces this size, so a large model resumes where it stopped. */
 export const CHUNK_BYTES = 256 * 1024;
 
@@ -91,7 +93,7 @@ export const recordData = {
    * stream that carries customer text (the question's words); a device sends it only while
    * BRANCHLINE_SYNC_INTENT_CORRECTIONS is on.
    */
-  correction: z.strictObject({ sessionId: id, text: z.string().min(1).max(2000), lang, routedLabel: z.string().max(100).nullable(), label: z.string().max(100) }),
+  correction: z.strictObject({ sessionId: id, text: z.string().min(1).max(MAX_CORRECTION_CHARS), lang, routedLabel: z.string().max(100).nullable(), label: z.string().max(100) }),
 } satisfies Record<DurableStream, z.ZodType>;
 
 export type RecordData<S extends DurableStream> = z.infer<(typeof recordData)[S]>;

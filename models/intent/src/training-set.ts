@@ -63,7 +63,11 @@ export const PUBLIC_OUT_OF_SCOPE = 1500;
 
 function capPerLabel(examples: readonly Example[], perLabel: number): Example[] {
   const byLabel = new Map<string | null, Example[]>();
-  for (const e of examples) byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), e]);
+  for (const e of examples) {
+    const rows = byLabel.get(e.label);
+    if (rows) rows.push(e);
+    else byLabel.set(e.label, [e]);
+  }
   return [...byLabel].flatMap(([label, rows]) => {
     const limit = label === null ? PUBLIC_OUT_OF_SCOPE : perLabel;
     if (rows.length <= limit) return rows;
