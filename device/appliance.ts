@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { importLegacyOutbox, MqttLink, Outbox, startEmbeddedBroker, type EmbeddedBroker } from '../cloud-sync/index.js';
+import { importLegacyOutbox, MqttLink, Outbox, startEmbeddedBroker, type EmbeddedBroker } from './sync/index.js';
 import { Accounts } from './accounts/index.js';
 import { Calls } from './calls/index.js';
 import { EventBus, type FactJournal } from './bus.js';
@@ -130,7 +130,9 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
     if (config.intentRetrainCron) {
       stopped.push(scheduleIntentRetrain(config.intentRetrainCron, { examples: router.examples, current: () => router.model, install: installModel, dataDir: config.dataDir, log: log.child({ component: 'intent-retrain' }) }));
     }
-    const cloud = await startCloudSync(config, mqtt, broker, { journal, sources: { emotionSummary: (sessionId) => sensing.emotionSummary(sessionId) }, installModel, knowledge }, log);
+    // The facts sweep reads the KPIs only once it is scheduled, after metrics exists (below).
+    const kpiFacts = { sessionKpiFacts: (from: number, to: number, now: number) => metrics.reports.sessionKpiFacts(from, to, now) };
+    const cloud = await startCloudSync(config, mqtt, broker, { journal, sources: { emotionSummary: (sessionId) => sensing.emotionSummary(sessionId) }, kpiFacts, installModel, knowledge }, log);
     stopped.push(() => cloud.close());
     const presence = new Presence(bus);
     const recordingsDir = join(config.dataDir, 'recordings');
@@ -194,6 +196,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       health,
       { recordRetentionDays: config.recordRetentionDays },
     );
+    stopped.push(cloud.factsSweep.schedule());
     const baseline = new Baseline(store, (text) => router.classify(text));
     const app = await buildServer({
       log,

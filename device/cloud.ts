@@ -1,19 +1,10 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import {
-  DeviceSync,
-  feedOutbox,
-  generateFleetKeys,
-  hubToken,
-  Outbox,
-  startHub,
-  type EmbeddedBroker,
-  type FeedSources,
-  type MqttLink,
-  type ReleaseHandler,
-  type RunningHub,
-} from '../cloud-sync/index.js';
+import { generateFleetKeys } from '../protocol/index.js';
+// The one device file that imports the hub: an appliance without a fleet broker runs a hub in its own process.
+import { localOperator, startHub, type RunningHub } from '../hub/index.js';
+import { DeviceSync, FactsSweep, feedOutbox, Outbox, type EmbeddedBroker, type FeedSources, type MqttLink, type ReleaseHandler, type SessionFactsSource } from './sync/index.js';
 import type { FactJournal } from './bus.js';
 import { checkRemoteSettings, remoteConfigVersion, type Config } from './config.js';
 import { importBundle, type Knowledge, type KnowledgeBundle } from './knowledge/index.js';
@@ -23,14 +14,17 @@ const APP_VERSION = JSON.parse(await readFile(new URL('../package.json', import.
 
 export interface CloudSync {
   sync: DeviceSync;
+  /** Sends each recent session's KPI facts when they change; the appliance schedules it once the KPI sources can be read. */
+  factsSweep: FactsSweep;
   /** The embedded hub, when the appliance runs without a fleet broker. */
   hub: RunningHub | null;
-  hubToken: string | null;
+  /** The embedded hub's operator account, kept in `<dataDir>/fleet/hub-operator.json`. */
+  hubOperator: { name: string; password: string } | null;
   close(): Promise<void>;
 }
 
 /**
- * Without a fleet broker the appliance is its own fleet: the fleet key pair and the hub's token live in
+ * Without a fleet broker the appliance is its own fleet: the fleet key pair and the hub's operator account live in
  * `<dataDir>/fleet`, made at first start, so `npm run fleet` can sign and push releases to this machine.
  */
 async function localFleetKeys(dir: string): Promise<string> {
@@ -114,11 +108,12 @@ export async function startCloudSync(
   config: Config,
   link: MqttLink,
   broker: EmbeddedBroker | null,
-  deps: { journal: FactJournal; sources: FeedSources; installModel: InstallModel; knowledge: Knowledge },
+  deps: { journal: FactJournal; sources: FeedSources; kpiFacts: SessionFactsSource; installModel: InstallModel; knowledge: Knowledge },
   log: Logger,
 ): Promise<CloudSync> {
   const outbox = new Outbox(deps.journal);
   feedOutbox(deps.journal, outbox, deps.sources, { corrections: config.syncIntentCorrections }, log);
+  const factsSweep = new FactsSweep(deps.journal, outbox, deps.kpiFacts, log.child({ component: 'facts-sweep' }));
   const fleetDir = path.join(config.dataDir, 'fleet');
   let publicKeyPem: string | null = null;
   if (config.fleetPublicKeyFile) publicKeyPem = await readFile(config.fleetPublicKeyFile, 'utf8');
@@ -126,21 +121,24 @@ export async function startCloudSync(
   else log.warn('no BRANCHLINE_FLEET_PUBLIC_KEY_FILE: this appliance rejects every fleet release');
 
   let hub: RunningHub | null = null;
-  let token: string | null = null;
+  let operator: CloudSync['hubOperator'] = null;
   if (broker && publicKeyPem) {
-    token = (await hubToken(fleetDir)).token;
     hub = await startHub({
       dataDir: path.join(config.dataDir, 'hub'),
+      databaseUrl: null,
+      maxConnections: 1,
       mqtt: { url: broker.url, username: broker.username, password: broker.password, protocolVersion: broker.protocolVersion, clientId: 'branchline-embedded-hub' },
       // aedes, the embedded broker, has no shared subscriptions; there is one hub anyway.
       shared: false,
       http: { host: '127.0.0.1', port: config.embeddedHubPort },
-      token,
       publicKeyPem,
       heartbeatSeconds: config.heartbeatSeconds,
+      instance: 'embedded',
       log: log.child({ component: 'hub' }),
     });
-    log.info({ url: hub.url, tokenFile: path.join(fleetDir, 'hub-token') }, 'embedded fleet hub started');
+    const operatorFile = path.join(fleetDir, 'hub-operator.json');
+    operator = await localOperator(hub, operatorFile);
+    log.info({ url: hub.url, operatorFile }, 'embedded fleet hub started');
   }
   const sync = await DeviceSync.start(
     link,
@@ -160,8 +158,9 @@ export async function startCloudSync(
   );
   return {
     sync,
+    factsSweep,
     hub,
-    hubToken: token,
+    hubOperator: operator,
     async close() {
       sync.close();
       await hub?.close();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { outboxTables } from '../cloud-sync/index.js';
+import { outboxTables } from './sync/index.js';
 import type { BusEvents, EventBus, FactJournal } from './bus.js';
 import { CallRepository, callsTables } from './calls/index.js';
 import type { Config } from './config.js';

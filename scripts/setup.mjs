@@ -21,7 +21,14 @@ const APT_RUNTIME = [
   'libuv1-dev', 'libssl-dev', 'libsrtp2-dev', 'libusrsctp-dev', 'libabsl-dev',
   'nlohmann-json3-dev', 'libflatbuffers-dev', 'flatbuffers-compiler',
 ];
-const APT_TEST = ['chromium', 'mosquitto', 'espeak-ng'];
+// postgresql: initdb and pg_ctl for the private clusters that test/helpers/postgres.ts starts; the appliance
+// itself does not use PostgreSQL.
+const APT_TEST = ['chromium', 'mosquitto', 'espeak-ng', 'postgresql'];
+// Packages that count as present by a file rather than by their name: any major version's server binaries
+// (postgresql-15, -16, …) will do, with or without the "postgresql" metapackage.
+const PRESENT_IF = {
+  postgresql: () => existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(join('/usr/lib/postgresql', v, 'bin', 'initdb'))),
+};
 
 const started = Date.now();
 const say = (msg) => process.stderr.write(`[setup] ${msg}\n`);
@@ -45,7 +52,7 @@ function missingDebianPackages(names) {
   const installed = new Set(
     (out.stdout ?? '').split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]),
   );
-  return names.filter((n) => !installed.has(n));
+  return names.filter((n) => !installed.has(n) && !PRESENT_IF[n]?.());
 }
 
 function debianPackages() {

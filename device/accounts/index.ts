@@ -3,7 +3,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { BusEvents, EventBus } from '../bus.js';
 import type { KioskRecord, Role, Store, UserRecord } from '../store/index.js';
 import { AccountError } from './errors.js';
-import { randomSecret, sameSecret, sha256 } from '../crypto.js';
+import { randomSecret, sameSecret, sha256 } from '../../protocol/index.js';
 import { hashPassword, randomPassword, splitToken, UNKNOWN_ACCOUNT_HASH, verifyPasswordInTurn } from './secrets.js';
 
 import type { NewKiosk, NewUser, UserChange } from './validation.js';

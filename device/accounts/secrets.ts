@@ -1,13 +1,10 @@
-import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { BoundedQueue, QueueFullError } from './bounded-queue.js';
 import { AccountError } from './errors.js';
+import { randomPassword, scryptHash, scryptMatches } from '../../protocol/index.js';
 
-const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
-
-const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
-const KEY_LENGTH = 32;
+export { randomPassword };
 
 /**
  * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), the same
@@ -38,21 +35,8 @@ async function inTurn<T>(task: () => Promise<T>): Promise<T> {
   }
 }
 
-/** scrypt$N$r$p$salt$key, all needed to verify later even if the defaults change. */
 export async function hashPassword(password: string): Promise<string> {
-  return inTurn(async () => {
-    const salt = randomBytes(16);
-    const key = await scrypt(password, salt, KEY_LENGTH, SCRYPT);
-    return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
-  });
-}
-
-async function matches(password: string, stored: string): Promise<boolean> {
-  const [kind, n, r, p, salt, key] = stored.split('$');
-  if (kind !== 'scrypt' || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
-  return timingSafeEqual(actual, expected);
+  return inTurn(() => scryptHash(password));
 }
 
 /**
@@ -67,7 +51,7 @@ export async function verifyPasswordInTurn(
   steps: { before: () => Promise<string>; after: (valid: boolean) => Promise<void> },
 ): Promise<boolean> {
   return inTurn(async () => {
-    const valid = await matches(password, await steps.before());
+    const valid = await scryptMatches(password, await steps.before());
     await steps.after(valid);
     return valid;
   });
@@ -75,12 +59,6 @@ export async function verifyPasswordInTurn(
 
 /** A hash to verify against when the account does not exist, so both cases cost the same time. */
 export const UNKNOWN_ACCOUNT_HASH = await hashPassword(randomBytes(16).toString('hex'));
-
-/** A password that is easy to type from a printout: no look-alike characters. */
-export function randomPassword(length = 16): string {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
-}
 
 /**
  * Bearer secrets are "<record id>.<secret>": the id finds the record, the secret is checked against the

@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
+import { KPI_COUNTERS, type KpiTally } from '../../protocol/index.js';
 import type { FactJournal } from '../bus.js';
-import { DAY_MS, KPI_COUNTERS, REPEAT_WINDOW_MS, sessionFacts, tallyFacts, type KpiTally } from './kpis.js';
+import { DAY_MS, REPEAT_WINDOW_MS, sessionFacts, tallyFacts } from './kpis.js';
 import { iso, loadRecords, type KpiSources } from './sources.js';
 
 /** The groups a day is stored for besides the whole day ('all'); the day group is the 'all' rows. */

@@ -1,6 +1,6 @@
+import { addTally, emptyTally, kpisOf, measuresOf, tallyOf, tallyRequest, type KpiTally, type Kpis, type RoutingMeasures, type SessionKpiFacts } from '../../protocol/index.js';
 import type { Accounts } from '../accounts/index.js';
-import { respondedInTime } from '../routing/index.js';
-import { DAY_MS, addTally, emptyTally, kpisOf, measuresOf, sessionFacts, tallyFacts, tallyOf, tallyRequest, type KpiGroup, type KpiTally, type Kpis, type RoutingMeasures } from './kpis.js';
+import { DAY_MS, kpiFactsOf, sessionFacts, tallyFacts, type KpiGroup } from './kpis.js';
 import { dayOf, startOfDay, type KpiDays } from './kpi-days.js';
 import { iso, loadRecords, type KpiSources } from './sources.js';
 
@@ -72,8 +72,13 @@ export class KpiReports {
     const since = newest === null ? 0 : startOfDay(newest) + DAY_MS;
     const tally = emptyTally();
     for (const row of this.days.daysBefore(dayOf(since))) addTally(tally, row.tally);
-    for (const s of this.sources.sessionsBetween(iso(since), iso(now + 1))) tallyRequest(tally, s, respondedInTime(s, now));
+    for (const f of this.sessionKpiFacts(since, now + 1, now)) tallyRequest(tally, f);
     return measuresOf(tally);
+  }
+
+  /** What the KPIs count of each session that started in [from, to), as of `now`: what the hub tallies too. */
+  sessionKpiFacts(from: number, to: number, now = this.now()): SessionKpiFacts[] {
+    return sessionFacts(loadRecords(this.sources, from, to), from, to, now).map(kpiFactsOf);
   }
 
   private labels(group: KpiGroup | undefined): Record<string, string> {

@@ -7,7 +7,7 @@ import { PRESENCE_STATES } from '../routing/index.js';
 import type { FactJournal } from '../bus.js';
 import { KpiDays } from './kpi-days.js';
 import { KpiReports } from './kpi-reports.js';
-import type { Kpis } from './kpis.js';
+import type { Kpis } from '../../protocol/index.js';
 import { iso, type KpiSources } from './sources.js';
 
 export interface Wallboard {

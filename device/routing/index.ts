@@ -16,7 +16,7 @@ export { Router, askSchema, chooseSchema } from './router.js';
 export type { AskResult, AnswerSource, BotAnswer } from './router.js';
 export { RoutingError } from './errors.js';
 export type { LabelOption } from './intent-routing.js';
-export { startSessionSchema, surveySchema, wrapUpSchema, newServiceSession, respondedInTime } from './service-sessions.js';
+export { startSessionSchema, surveySchema, wrapUpSchema, newServiceSession } from './service-sessions.js';
 export type { RoutedLabel } from './service-sessions.js';
 export { SessionRepository } from './session-repository.js';
 export { IntentExampleRepository } from './intent-examples.js';

@@ -12,9 +12,6 @@ export const surveySchema = z
   .refine((v) => v.stars !== undefined || v.recommend !== undefined, 'answer stars (1-5), recommend (0-10) or both');
 export const wrapUpSchema = z.strictObject({ label: z.string().min(1).max(100), resolved: z.boolean() });
 
-/** The first answer a customer should have, the bot's or an agent's. */
-const RESPONSE_TARGET_MS = 30_000;
-
 /** The label a session was last routed to, shown to the agent who takes its call. */
 export interface RoutedLabel {
   label: string;
@@ -38,17 +35,6 @@ export function newServiceSession(start: Pick<ServiceSessionRecord, 'id' | 'kios
     wrapUp: null,
     survey: null,
   };
-}
-
-/**
- * Whether the customer had a first answer (the bot's or an agent's) within 30 s of starting the session;
- * null while that is still open.
- */
-export function respondedInTime(s: Pick<ServiceSessionRecord, 'startedAt' | 'firstResponseAt'>, now: number): boolean | null {
-  const started = Date.parse(s.startedAt);
-  const first = s.firstResponseAt ? Date.parse(s.firstResponseAt) : null;
-  if (first !== null && first - started <= RESPONSE_TARGET_MS) return true;
-  return now - started > RESPONSE_TARGET_MS ? false : null;
 }
 
 export function routedLabelOf(session: ServiceSessionRecord): RoutedLabel | null {

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { feedOutbox, Outbox } from '../../cloud-sync/index.js';
+import { feedOutbox, Outbox } from '../../device/sync/index.js';
 import { EventBus, type FactJournal } from '../../device/bus.js';
 import { CallRepository } from '../../device/calls/index.js';
 import { legacyImporter, openJournal, retentionRules } from '../../device/journals.js';

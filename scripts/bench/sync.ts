@@ -28,9 +28,9 @@ const note = (text: string) => process.stderr.write(`${text}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const UNLIMITED = 1e9;
 
-async function until(what: string, done: () => boolean): Promise<void> {
+async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
@@ -43,7 +43,7 @@ async function stop(device: SyncDeviceProcess): Promise<void> {
 
 const fleet: TestFleet = await startTestFleet(['bench-sustained', 'bench-backlog']);
 const hub = await startTestHub(fleet, 'bench');
-const stored = (deviceId: string) => hub.hub.store.kpis(deviceId).qaScorecards;
+const stored = (deviceId: string) => hub.hub.store.recordCount(deviceId);
 const dirs: string[] = [];
 const outboxDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'branchline-bench-outbox-'));
@@ -54,10 +54,10 @@ const outboxDir = () => {
 try {
   note(`sustained: one device sends ${records} records`);
   const sustained = spawnSyncDevice(fleet, 'bench-sustained', outboxDir(), records, UNLIMITED);
-  await until('the first record at the hub', () => stored('bench-sustained') > 0);
+  await until('the first record at the hub', async () => (await stored('bench-sustained')) > 0);
   const firstAt = performance.now();
-  const firstCount = stored('bench-sustained');
-  await until('all sustained records at the hub', () => stored('bench-sustained') >= records);
+  const firstCount = await stored('bench-sustained');
+  await until('all sustained records at the hub', async () => (await stored('bench-sustained')) >= records);
   const sustainedSeconds = (performance.now() - firstAt) / 1000;
   const recordsPerSecond = Math.round((records - firstCount) / sustainedSeconds);
   note(`  ${recordsPerSecond} records/s`);
@@ -69,7 +69,7 @@ try {
   await until('the backlog to be durable in the outbox', () => backlog.added() >= records);
   await fleet.broker.resume();
   const backAt = performance.now();
-  await until('the backlog at the hub', () => stored('bench-backlog') >= records);
+  await until('the backlog at the hub', async () => (await stored('bench-backlog')) >= records);
   const catchUpSeconds = Math.round((performance.now() - backAt) / 10) / 100;
   note(`  caught up in ${catchUpSeconds} s`);
   await until('the backlog device to see every receipt', () => backlog.drained());
@@ -87,7 +87,7 @@ try {
       catchUpRecordsPerSecond: Math.round(records / catchUpSeconds),
       lost,
       duplicatesAtHub: hub.hub.store.duplicates,
-      storedAtHub: hub.hub.store.records,
+      storedAtHub: await hub.hub.store.recordCount(),
       broker: 'mosquitto (Debian), MQTT 5, QoS 1, ACL, persistence',
       batch: 200,
     }),

@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { mosquittoAcl } from '../../cloud-sync/broker-acl.js';
-import { startHub, type RunningHub } from '../../cloud-sync/hub/index.js';
-import { generateFleetKeys } from '../../cloud-sync/release.js';
+import { mosquittoAcl } from '../../protocol/index.js';
+import { CONSOLE_ACTOR, startHub, type RunningHub } from '../../hub/index.js';
+import type { OperatorRole } from '../../hub/store/index.js';
+import { generateFleetKeys } from '../../protocol/index.js';
 import { Mosquitto } from './mosquitto.js';
 import { ROOT } from './process.js';
 
@@ -40,20 +42,40 @@ export async function startTestFleet(devices: string[]): Promise<TestFleet> {
   };
 }
 
-export async function startTestHub(fleet: TestFleet, name: string, options: { http?: boolean; dataDir?: string } = {}): Promise<RunningHub & { dataDir: string; token: string }> {
+export interface TestOperator {
+  name: string;
+  password: string;
+  /** A signed-in session's bearer token. */
+  token: string;
+}
+
+/** Adds a fleet operator with a random password to a running hub and signs them in. */
+export async function testOperator(hub: RunningHub, role: OperatorRole = 'operator', name = `${role}-${randomBytes(3).toString('hex')}`): Promise<TestOperator> {
+  const password = randomBytes(12).toString('base64url');
+  await hub.operators.add(name, role, password, CONSOLE_ACTOR);
+  return { name, password, token: (await hub.operators.signIn(name, password)).token };
+}
+
+export async function startTestHub(
+  fleet: TestFleet,
+  name: string,
+  options: { http?: boolean; dataDir?: string; databaseUrl?: string } = {},
+): Promise<RunningHub & { dataDir: string; operator: TestOperator; token: string }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `branchline-hub-${name}-`));
-  const token = `token-${name}-${Math.random().toString(36).slice(2)}`;
   const hub = await startHub({
     dataDir,
+    databaseUrl: options.databaseUrl ?? null,
+    maxConnections: 5,
     mqtt: { url: fleet.broker.url, username: HUB_USER, password: fleet.password(HUB_USER), protocolVersion: 5, clientId: `branchline-hub-${name}` },
     shared: true,
     http: options.http ? { host: '127.0.0.1', port: 0 } : null,
-    token,
     publicKeyPem: fleet.publicKeyPem,
     heartbeatSeconds: 1,
+    instance: name,
     log: pino({ level: process.env.TEST_HUB_LOG ?? 'silent' }),
   });
-  return Object.assign(hub, { dataDir, token });
+  const operator = await testOperator(hub, 'operator', `tester-${name}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-').slice(0, 40));
+  return Object.assign(hub, { dataDir, operator, token: operator.token });
 }
 
 export interface SyncDeviceProcess {

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
-import { feedOutbox } from '../../cloud-sync/feed.js';
-import { Outbox, outboxTables } from '../../cloud-sync/outbox.js';
+import { feedOutbox } from '../../device/sync/feed.js';
+import { Outbox, outboxTables } from '../../device/sync/outbox.js';
 import type { BusEvents } from '../../device/bus.js';
 import { Journal, type Tx } from '../../device/store/index.js';
 import { factsTables } from '../fixtures/outbox-facts/owner.js';

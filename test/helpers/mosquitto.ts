@@ -29,10 +29,9 @@ export class Mosquitto {
   static async start(users: Record<string, string>, options: MosquittoOptions = {}): Promise<Mosquitto> {
     const dir = mkdtempSync(join(tmpdir(), 'branchline-mosquitto-'));
     const passwordFile = join(dir, 'passwd');
-    writeFileSync(passwordFile, '');
-    for (const [user, password] of Object.entries(users)) {
-      execFileSync('mosquitto_passwd', ['-b', passwordFile, user, password]);
-    }
+    // Plain "user:password" lines hashed in place in one run: a fleet of a thousand devices takes a second, not a thousand processes.
+    writeFileSync(passwordFile, Object.entries(users).map(([user, password]) => `${user}:${password}\n`).join(''), { mode: 0o600 });
+    execFileSync('mosquitto_passwd', ['-U', passwordFile]);
     const port = await freePort();
     const configFile = join(dir, 'mosquitto.conf');
     const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwordFile}`, 'log_dest stderr', 'log_type error', 'max_queued_messages 0'];

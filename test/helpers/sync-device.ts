@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { MqttLink } from '../../cloud-sync/connection.js';
-import { Outbox, outboxTables } from '../../cloud-sync/outbox.js';
-import { OutboxPublisher } from '../../cloud-sync/publisher.js';
+import { MqttLink } from '../../device/sync/connection.js';
+import { Outbox, outboxTables } from '../../device/sync/outbox.js';
+import { OutboxPublisher } from '../../device/sync/publisher.js';
 import { Journal } from '../../device/store/index.js';
 
 /**

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningHub } from '../../cloud-sync/hub/index.js';
-import { CHUNK_BYTES, topics } from '../../cloud-sync/protocol.js';
-import { buildManifest, generateFleetKeys, signManifest } from '../../cloud-sync/release.js';
+import { CHUNK_BYTES, topics } from '../../protocol/index.js';
+import { buildManifest, generateFleetKeys, signManifest } from '../../protocol/index.js';
 import { loadIntentModel } from '../../device/routing/index.js';
 import { startTestAppliance, type TestAppliance } from '../helpers/appliance.js';
 import { HUB_USER, startTestFleet, startTestHub, type TestFleet } from '../helpers/fleet.js';
@@ -23,15 +22,15 @@ const DEVICE = 'branch-north-1';
 let modelDir: string;
 
 let fleet: TestFleet;
-let hub: RunningHub & { dataDir: string; token: string };
+let hub: Awaited<ReturnType<typeof startTestHub>>;
 let appliance: TestAppliance;
 const work = mkdtempSync(join(tmpdir(), 'branchline-releases-'));
 
 function fleetCli(...args: string[]): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cloud-sync', 'fleet', 'cli.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hub', 'fleet', 'cli.ts'), ...args], {
     cwd: ROOT,
     // No public data for `intent-release`: the small taxonomy below trains in seconds without it.
-    env: { PATH: process.env.PATH ?? '', BRANCHLINE_HUB_URL: hub.url!, BRANCHLINE_HUB_TOKEN: hub.token, BRANCHLINE_PUBLIC_INTENT_DATA: join(work, 'no-public-data') },
+    env: { PATH: process.env.PATH ?? '', BRANCHLINE_HUB_URL: hub.url!, BRANCHLINE_FLEET_OPERATOR: hub.operator.name, BRANCHLINE_FLEET_PASSWORD: hub.operator.password, BRANCHLINE_PUBLIC_INTENT_DATA: join(work, 'no-public-data') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -74,8 +73,8 @@ async function settled(rolloutId: string, state: string, timeout = 60_000): Prom
   return deviceState(rolloutId);
 }
 
-/** Uploads and seals a release through the hub API, then lets `damage` change the hub's copy before the rollout. */
-async function pushDamaged(releaseDir: string, damage: (file: string) => void): Promise<string> {
+/** Uploads and seals a release through the hub API, then lets `damage` change the hub's stored copy before the rollout. */
+async function pushDamaged(releaseDir: string, damage: (bytes: Buffer) => Buffer): Promise<string> {
   const manifestText = readFileSync(join(releaseDir, 'manifest.json'), 'utf8');
   const { id } = JSON.parse(manifestText) as { id: string };
   const auth = { authorization: `Bearer ${hub.token}` };
@@ -84,7 +83,9 @@ async function pushDamaged(releaseDir: string, damage: (file: string) => void): 
   expect(upload.status).toBe(200);
   const seal = await fetch(`${hub.url}/api/releases/${id}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ manifest: manifestText, signature: readFileSync(join(releaseDir, 'manifest.sig'), 'utf8') }) });
   expect(seal.status).toBe(200);
-  damage(join(hub.dataDir, 'releases', id, 'files', 'bundle.json'));
+  // bundle.json is one chunk: the whole file is that row.
+  const [stored] = await hub.hub.store.db.query<{ data: Buffer }>("SELECT data FROM hub_release_chunks WHERE release_id = $1 AND path = 'bundle.json' AND idx = 0", [id]);
+  await hub.hub.store.db.query("UPDATE hub_release_chunks SET data = $1 WHERE release_id = $2 AND path = 'bundle.json' AND idx = 0", [damage(Buffer.from(stored!.data)), id]);
   const rollout = await fetch(`${hub.url}/api/rollouts`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ releaseId: id, target: { group: 'north' } }) });
   expect(rollout.status).toBe(201);
   return ((await rollout.json()) as { id: string }).id;
@@ -142,16 +143,13 @@ describe('fleet releases to an appliance through mosquitto', () => {
 
   it('rejects and reports a tampered release and a truncated one, and one signed with another key', async () => {
     const bundle = { version: 'kb-t', articles: [article('fleet-tampered', 'Tampered article')] };
-    const tampered = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-t', bundle), '--version', 'kb-t'), (file) => {
-      const text = readFileSync(file, 'utf8');
-      writeFileSync(file, text.replace('Tampered article', 'Tampared article'));
-    });
+    const tampered = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-t', bundle), '--version', 'kb-t'), (bytes) => Buffer.from(bytes.toString('utf8').replace('Tampered article', 'Tampared article')));
     expect((await settled(tampered, 'rejected')).reason).toMatch(/bundle\.json does not match its sha256/);
 
-    const truncated = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-u', { ...bundle, version: 'kb-u' }), '--version', 'kb-u'), (file) => truncateSync(file, 40));
+    const truncated = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-u', { ...bundle, version: 'kb-u' }), '--version', 'kb-u'), (bytes) => bytes.subarray(0, 40));
     expect((await settled(truncated, 'rejected')).reason).toMatch(/bundle\.json is truncated: 40 of \d+ bytes/);
 
-    const longer = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-v', { ...bundle, version: 'kb-v' }), '--version', 'kb-v'), (file) => appendFileSync(file, ' '));
+    const longer = await pushDamaged(await createRelease('--kind', 'knowledge', '--from', knowledgeFolder('kb-v', { ...bundle, version: 'kb-v' }), '--version', 'kb-v'), (bytes) => Buffer.concat([bytes, Buffer.from(' ')]));
     expect((await settled(longer, 'rejected')).reason).toMatch(/longer than the manifest/);
     expect(appliance.knowledge.indexes.search('tampered article', 'en').map((r) => r.key)).not.toContain('fleet-tampered');
 

@@ -30,7 +30,7 @@ describe('files holding secrets', () => {
     expect(octal(modeOf(store))).toBe('0600');
     expect(octal(modeOf(`${store}.lock`))).toBe('0600');
     expect(octal(modeOf(join(fleet, 'fleet-private.pem')))).toBe('0600');
-    expect(octal(modeOf(join(fleet, 'hub-token')))).toBe('0600');
+    expect(octal(modeOf(join(fleet, 'hub-operator.json')))).toBe('0600');
     expect(octal(modeOf(fleet) & 0o077)).toBe('0000');
 
     const admin = new TestClient(appliance, '198.51.100.140');

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { describe, expect, it } from 'vitest';
-import { IMPORTED_SUFFIX, importLegacyOutbox } from '../../cloud-sync/legacy-outbox.js';
-import { Outbox, outboxTables } from '../../cloud-sync/outbox.js';
-import type { DurableStream, OutboxRecord } from '../../cloud-sync/protocol.js';
+import { IMPORTED_SUFFIX, importLegacyOutbox } from '../../device/sync/legacy-outbox.js';
+import { Outbox, outboxTables } from '../../device/sync/outbox.js';
+import type { DurableStream, OutboxRecord } from '../../protocol/index.js';
 import { openTestJournal } from '../helpers/journal.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 25, 9, 0, s)).toISOString();

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { feedOutbox } from '../../cloud-sync/feed.js';
+import { feedOutbox } from '../../device/sync/feed.js';
 import type { EmotionSummary } from '../../device/sense/index.js';
-import { Outbox, outboxTables } from '../../cloud-sync/outbox.js';
+import { Outbox, outboxTables } from '../../device/sync/outbox.js';
 import type { BusEvents } from '../../device/bus.js';
 import { Journal } from '../../device/store/index.js';
 import { factsTables } from '../fixtures/outbox-facts/owner.js';

@@ -12,11 +12,11 @@ export function syncRoutes(app: FastifyInstance, accounts: Accounts, cloud: Clou
       const rollouts = await Promise.all((await hub.hub.store.rollouts()).slice(0, 10).map(async (r) => ({ ...r, counts: (await hub.hub.status(r.id)).counts })));
       fleet = {
         url: hub.url,
-        records: hub.hub.store.records,
+        records: await hub.hub.store.recordCount(),
         duplicates: hub.hub.store.duplicates,
         rejected: hub.hub.stats.rejected,
         devices: await hub.hub.store.devices(),
-        kpis: hub.hub.store.kpis(),
+        ...(await hub.hub.store.figures()).fleet,
         rollouts,
       };
     }

@@ -1,0 +1,13 @@
+export { startEmbeddedBroker } from './embedded-broker.js';
+export type { EmbeddedBroker } from './embedded-broker.js';
+export { MqttLink } from './connection.js';
+export type { MqttHealth, MqttLinkOptions } from './connection.js';
+export { DeviceSync } from './device-sync.js';
+export type { DeviceSyncOptions, SyncStatus } from './device-sync.js';
+export { Outbox, outboxTables } from './outbox.js';
+export { importLegacyOutbox } from './legacy-outbox.js';
+export { feedOutbox } from './feed.js';
+export type { FeedSources } from './feed.js';
+export { FactsSweep } from './facts-sweep.js';
+export type { SessionFactsSource } from './facts-sweep.js';
+export type { ReleaseHandler } from './updater.js';

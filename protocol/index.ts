@@ -1,0 +1,12 @@
+/**
+ * The contract between appliances and the fleet hub, imported by both sides and importing neither:
+ * topics and payload schemas, release signing and verification, the KPI definitions, and small helpers
+ * both need (secrets, input checks, MQTT subscriptions).
+ */
+export * from './messages.js';
+export { buildManifest, checkContent, checkFile, generateFleetKeys, ReleaseError, signManifest, verifyManifest } from './release.js';
+export { mosquittoAcl } from './broker-acl.js';
+export { randomPassword, randomSecret, sameSecret, scryptHash, scryptMatches, sha256 } from './secrets.js';
+export { InputError, parseInput } from './input.js';
+export { keepSubscribed } from './mqtt.js';
+export * from './kpi.js';
