@@ -197,6 +197,7 @@ export async function startAppliance(config: Config, log: Logger): Promise<Appli
       { recordRetentionDays: config.recordRetentionDays },
     );
     stopped.push(cloud.factsSweep.schedule());
+    for (const fact of ['routing.decided', 'call.answered', 'call.ended', 'routing.wrapped-up', 'qa.scorecard'] as const) stopped.push(bus.on(fact, () => cloud.factsSweep.soon()));
     const baseline = new Baseline(store, (text) => router.classify(text));
     const app = await buildServer({
       log,

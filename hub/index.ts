@@ -7,6 +7,7 @@ import { randomPassword } from '../protocol/index.js';
 import { HubError } from './errors.js';
 import { Hub } from './hub.js';
 import { hubRoutes } from './http.js';
+import { importLegacyHub } from './legacy-import.js';
 import { installHubErrorHandler } from './http-errors.js';
 import { CONSOLE_ACTOR, Operators } from './operators.js';
 import { ReleaseShelf } from './releases.js';
@@ -51,6 +52,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const store = await openHubStore({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, maxConnections: options.maxConnections, log: options.log });
   const shelf = new ReleaseShelf(store, options.publicKeyPem);
   const operators = new Operators(store);
+  if (!options.databaseUrl) {
+    await importLegacyHub(options.dataDir, store, shelf, options.log).catch(async (err: unknown) => {
+      await store.close();
+      throw err;
+    });
+  }
   const client = mqtt.connect(options.mqtt.url, {
     protocolVersion: options.mqtt.protocolVersion,
     clientId: options.mqtt.clientId,

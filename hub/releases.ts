@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { CHUNK_BYTES, checkContent, manifestSchema, ReleaseError, verifyManifest, type ReleaseManifest } from '../protocol/index.js';
+import { checkContent, manifestSchema, ReleaseError, verifyManifest, type ReleaseManifest } from '../protocol/index.js';
+import { inChunks } from './chunks.js';
 import type { HubStore } from './store/index.js';
 
 export interface StoredRelease {
@@ -10,27 +11,6 @@ export interface StoredRelease {
 }
 
 const SAFE_ID = /^[A-Za-z0-9-]{1,100}$/;
-
-/** Cuts a stream into pieces of exactly CHUNK_BYTES (the last one shorter): the pieces devices fetch. */
-async function* inChunks(body: Readable): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let length = 0;
-  for await (const piece of body) {
-    let rest = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as Uint8Array);
-    while (length + rest.length >= CHUNK_BYTES) {
-      const take = CHUNK_BYTES - length;
-      yield Buffer.concat([...pending, rest.subarray(0, take)]);
-      rest = rest.subarray(take);
-      pending = [];
-      length = 0;
-    }
-    if (rest.length > 0) {
-      pending.push(Buffer.from(rest));
-      length += rest.length;
-    }
-  }
-  if (length > 0) yield Buffer.concat(pending);
-}
 
 /**
  * Releases the hub serves, kept in the hub database in the pieces devices fetch, so any hub instance

@@ -28,6 +28,7 @@ interface Changed {
 export class FactsSweep {
   private running: Promise<number> | null = null;
   private stopped = false;
+  private pending: NodeJS.Timeout | null = null;
   private readonly sentHashes: Statement<[], { session_id: string; hash: string }>;
   private readonly upsert: Statement<[string, string, string]>;
   private readonly prune: Statement<[string]>;
@@ -55,16 +56,32 @@ export class FactsSweep {
 
   /** Runs a pass now and then every `intervalMs`; returns the function that stops it (a pass under way ends after its current batch). */
   schedule(intervalMs = 60_000): () => void {
-    const tick = (): void => {
-      this.runOnce().catch((err: Error) => this.log.error({ err: err.message }, 'session facts sweep failed'));
-    };
-    tick();
-    const timer = setInterval(tick, intervalMs);
+    this.tick();
+    const timer = setInterval(() => this.tick(), intervalMs);
     timer.unref();
     return () => {
       this.stopped = true;
       clearInterval(timer);
+      if (this.pending) clearTimeout(this.pending);
     };
+  }
+
+  /**
+   * A pass shortly, after a fact that changes some session's figures (a decision, an answer, a wrap-up):
+   * the fleet sees it in seconds rather than at the next interval, and a burst of facts shares one pass.
+   */
+  soon(delayMs = 2000): void {
+    if (this.stopped || this.pending) return;
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      this.tick();
+    }, delayMs);
+    this.pending.unref();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.runOnce().catch((err: Error) => this.log.error({ err: err.message }, 'session facts sweep failed'));
   }
 
   private async pass(): Promise<number> {

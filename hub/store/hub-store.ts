@@ -275,6 +275,17 @@ export class HubStore {
     return new Map(rows.map((r) => [r.device_id, { state: r.state, reason: r.reason, at: r.at }]));
   }
 
+  /** A rollout state carried over from an earlier release's data; a state already known is kept. */
+  async importRolloutState(releaseId: string, deviceId: string, state: DeviceRolloutState): Promise<void> {
+    await this.db.query('INSERT INTO hub_rollout_states (release_id, device_id, state, reason, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (release_id, device_id) DO NOTHING', [
+      releaseId,
+      deviceId,
+      state.state,
+      state.reason,
+      state.at,
+    ]);
+  }
+
   /** Replaces one file of an unsealed release with `chunks`, in order, in one transaction. */
   async saveReleaseFile(releaseId: string, path: string, chunks: AsyncIterable<Buffer>, refuse: (why: string) => Error): Promise<number> {
     return this.db.transaction(async (tx) => {

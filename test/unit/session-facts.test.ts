@@ -217,4 +217,24 @@ describe('the session facts sweep', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(calls).toBe(seen);
   });
+
+  it('runs one pass shortly after a burst of pokes, so a new session reaches the hub in seconds', async () => {
+    const { sources, clock, reports, sweep, sent } = await setUp();
+    let passes = 0;
+    const counted: SessionFactsSource = {
+      sessionKpiFacts(from, to, now) {
+        passes++;
+        return reports.sessionKpiFacts(from, to, now);
+      },
+    };
+    const facts = sweep(counted);
+    const stop = facts.schedule(60_000);
+    await expect.poll(() => passes).toBe(1);
+    sources.data.sessions.push(session('y', 0));
+    clock.now = T0 + 60_000;
+    for (let i = 0; i < 5; i++) facts.soon(30);
+    await expect.poll(() => sent().length, { timeout: 2000 }).toBe(1);
+    expect(passes).toBe(2);
+    stop();
+  });
 });
