@@ -151,37 +151,54 @@ export class HubStore {
       );
       const ids = new Set(inserted.map((row) => row.id));
       const stored = unique.filter((r) => ids.has(r.id));
-      for (const r of stored) await this.derive(tx, r);
+      await this.derive(tx, stored);
       return stored;
     });
     this.duplicates += records.length - fresh.length;
     return fresh;
   }
 
-  /** What a fresh record changes beside itself: a session's facts, a device's rollout state. */
-  private async derive(tx: Sql, r: StoredRecord): Promise<void> {
-    if (r.stream === 'session' && (r.data as { event: string }).event === 'facts') {
-      const { event: _event, ...facts } = r.data as RecordData<'session'> & { event: 'facts' };
-      const tally = emptyTally();
-      tallySession(tally, facts as SessionKpiFacts);
+  /**
+   * What fresh records change beside themselves, one statement per kind: a session's latest facts and
+   * their tally, a device's rollout state. Within a batch the newest of each key goes in (one statement
+   * may not update a row twice).
+   */
+  private async derive(tx: Sql, records: StoredRecord[]): Promise<void> {
+    const facts = new Map<string, SqlValue[]>();
+    const states = new Map<string, SqlValue[]>();
+    for (const r of records) {
+      if (r.stream === 'session' && (r.data as { event: string }).event === 'facts') {
+        const { event: _event, ...f } = r.data as RecordData<'session'> & { event: 'facts' };
+        const key = `${r.deviceId}\u0000${f.sessionId}`;
+        if (((facts.get(key)?.[2] as number | undefined) ?? 0) > r.seq) continue;
+        const tally = emptyTally();
+        tallySession(tally, f as SessionKpiFacts);
+        facts.set(key, [r.deviceId, f.sessionId, r.seq, f.startedAt, JSON.stringify(tally)]);
+      } else if (r.stream === 'rollout') {
+        const d = r.data as RecordData<'rollout'>;
+        const key = `${d.releaseId}\u0000${r.deviceId}`;
+        if (((states.get(key)?.[4] as string | undefined) ?? '') > r.at) continue;
+        states.set(key, [d.releaseId, r.deviceId, d.state, d.reason, r.at]);
+      }
+    }
+    if (facts.size > 0) {
       await tx.query(
-        `INSERT INTO hub_session_facts (device_id, session_id, seq, started_at, tally) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO hub_session_facts (device_id, session_id, seq, started_at, tally) VALUES ${valuesList(facts.size, 5)}
          ON CONFLICT (device_id, session_id) DO UPDATE SET seq = excluded.seq, started_at = excluded.started_at, tally = excluded.tally
          WHERE hub_session_facts.seq < excluded.seq`,
-        [r.deviceId, facts.sessionId, r.seq, facts.startedAt, JSON.stringify(tally)],
+        [...facts.values()].flat(),
       );
-    } else if (r.stream === 'rollout') {
-      const d = r.data as RecordData<'rollout'>;
+    }
+    if (states.size > 0) {
       await tx.query(
-        `INSERT INTO hub_rollout_states (release_id, device_id, state, reason, at) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO hub_rollout_states (release_id, device_id, state, reason, at) VALUES ${valuesList(states.size, 5)}
          ON CONFLICT (release_id, device_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, at = excluded.at
          WHERE hub_rollout_states.at <= excluded.at`,
-        [d.releaseId, r.deviceId, d.state, d.reason, r.at],
+        [...states.values()].flat(),
       );
     }
   }
 
-  /** Records stored, of one device or of the fleet. */
   async recordCount(deviceId?: string): Promise<number> {
     const [row] = deviceId
       ? await this.db.query<{ n: number }>('SELECT count(*) AS n FROM hub_records WHERE device_id = $1', [deviceId])
