@@ -9,6 +9,15 @@ import { MAX_PASSWORD_LENGTH, type Operators, type SignedIn } from './operators.
 import type { OperatorRole } from './store/index.js';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+const PAGE_SCRIPT = readFileSync(new URL('./page.js', import.meta.url), 'utf8');
+/** The fleet page loads its own script and nothing else; it cannot be framed, and no response is sniffed. */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
 const MAX_RELEASE_FILE_BYTES = 1024 * 1024 * 1024;
 /** A device is shown offline after missing this many heartbeats. */
 const MISSED_BEATS = 3;
@@ -45,7 +54,11 @@ function bearer(request: FastifyRequest): string {
 export function hubRoutes(app: FastifyInstance, hub: Hub, operators: Operators, options: { heartbeatSeconds: number; instance: string }): void {
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
 
+  app.addHook('onSend', async (_request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
+  app.get('/page.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(PAGE_SCRIPT));
   app.get('/healthz', async (_request, reply) => {
     const up = await hub.store.ping().then(() => true, () => false);
     return reply.status(up ? 200 : 503).send({ ok: up, database: up ? 'up' : 'down' });
