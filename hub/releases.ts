@@ -45,21 +45,22 @@ export class ReleaseShelf {
     this.checkId(id);
     const manifest = verifyManifest(manifestText, signature, this.publicKeyPem);
     if (manifest.id !== id) throw new ReleaseError(`the manifest is for release ${manifest.id}, not ${id}`);
-    for (const entry of manifest.files) {
-      const hash = createHash('sha256');
-      let size = 0;
-      let chunks = 0;
-      for await (const chunk of this.store.releaseFileChunks(id, entry.path)) {
-        hash.update(chunk);
-        size += chunk.length;
-        chunks += 1;
+    const sealed = await this.store.sealRelease(id, { manifestText, signature }, new Date().toISOString(), async (chunksOf) => {
+      for (const entry of manifest.files) {
+        const hash = createHash('sha256');
+        let size = 0;
+        let chunks = 0;
+        for await (const chunk of chunksOf(entry.path)) {
+          hash.update(chunk);
+          size += chunk.length;
+          chunks += 1;
+        }
+        if (chunks === 0) throw new ReleaseError(`${entry.path} has not been uploaded`);
+        await checkContent(entry, size, async () => hash.digest('hex'));
       }
-      if (chunks === 0) throw new ReleaseError(`${entry.path} has not been uploaded`);
-      await checkContent(entry, size, async () => hash.digest('hex'));
-    }
-    await this.store.sealRelease(id, { manifestText, signature }, new Date().toISOString());
-    const release = { manifest, ...((await this.store.sealedRelease(id)) ?? { manifestText, signature }) };
-    if (release.manifestText !== manifestText) throw new ReleaseError(`release ${id} was sealed already with another manifest`);
+    });
+    if (sealed.manifestText !== manifestText) throw new ReleaseError(`release ${id} was sealed already with another manifest`);
+    const release = { manifest, ...sealed };
     this.sealed.set(id, release);
     return manifest;
   }

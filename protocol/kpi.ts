@@ -194,7 +194,13 @@ export interface RoutingMeasures {
   abandoned: number;
 }
 
-const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+/**
+ * Rounded to 9 decimals: sums of fractions differ in their last binary digit with the order of adding
+ * (a device adds session by session, a database in its own order), and one figure must read the same on
+ * both; no figure is shown to more than 3 decimals.
+ */
+export const roundFigure = (x: number): number => Math.round(x * 1e9) / 1e9;
+const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : roundFigure(part / whole));
 
 export function kpisOf(t: KpiTally): Kpis {
   return {
@@ -205,7 +211,7 @@ export function kpisOf(t: KpiTally): Kpis {
     serviceErrorRate: ratio(t.serviceErrors, t.scorecards),
     csat: ratio(t.satisfied, t.starAnswers),
     averageStars: ratio(t.starsTotal, t.starAnswers),
-    nps: t.recommendAnswers === 0 ? null : ((t.promoters - t.detractors) / t.recommendAnswers) * 100,
+    nps: t.recommendAnswers === 0 ? null : roundFigure(((t.promoters - t.detractors) / t.recommendAnswers) * 100),
     surveyAnswers: Math.max(t.starAnswers, t.recommendAnswers),
     repeatInquiryRate: ratio(t.repeats, t.identified),
     abandonmentRate: ratio(t.abandoned, t.queued),

@@ -29,6 +29,7 @@ export class FactsSweep {
   private running: Promise<number> | null = null;
   private stopped = false;
   private pending: NodeJS.Timeout | null = null;
+  private timer: NodeJS.Timeout | null = null;
   private readonly sentHashes: Statement<[], { session_id: string; hash: string }>;
   private readonly upsert: Statement<[string, string, string]>;
   private readonly prune: Statement<[string]>;
@@ -59,11 +60,15 @@ export class FactsSweep {
     this.tick();
     const timer = setInterval(() => this.tick(), intervalMs);
     timer.unref();
-    return () => {
-      this.stopped = true;
-      clearInterval(timer);
-      if (this.pending) clearTimeout(this.pending);
-    };
+    this.timer = timer;
+    return () => this.stop();
+  }
+
+  /** No further passes, on the interval or after pokes; a pass under way finishes. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
   }
 
   /**

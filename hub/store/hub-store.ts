@@ -121,6 +121,13 @@ const TALLY_SUMS = {
 
 const RECORD_COLUMNS = 8;
 
+/** The rows of `rows` sorted by key, flattened to parameters: locks are taken in the same order by every instance. */
+const inKeyOrder = (rows: Map<string, SqlValue[]>): SqlValue[] =>
+  [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, row]) => row);
+
+/** Uploads and the seal of one release take turns (SQLite's transactions already do). */
+const RELEASE_LOCK = { postgres: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', sqlite: null } as const;
+
 /**
  * The hub's records, fleet status, rollouts, releases, operators and audit log, in one SQL database
  * (PostgreSQL shared by every hub instance, or an embedded SQLite file). Nothing a request needs lives
@@ -143,8 +150,10 @@ export class HubStore {
   async ingest(records: StoredRecord[]): Promise<StoredRecord[]> {
     if (records.length === 0) return [];
     const unique = [...new Map(records.map((r) => [r.id, r])).values()];
+    // Inserted in id order: concurrent transactions on other instances take the same rows' locks in the same order, never crosswise.
+    const byId = [...unique].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const fresh = await this.db.transaction(async (tx) => {
-      const params: SqlValue[] = unique.flatMap((r) => [r.id, r.deviceId, r.stream, r.seq, r.at, r.receivedAt, eventOf(r), JSON.stringify(r.data)]);
+      const params: SqlValue[] = byId.flatMap((r) => [r.id, r.deviceId, r.stream, r.seq, r.at, r.receivedAt, eventOf(r), JSON.stringify(r.data)]);
       const inserted = await tx.query<{ id: string }>(
         `INSERT INTO hub_records (id, device_id, stream, seq, at, received_at, event, data) VALUES ${valuesList(unique.length, RECORD_COLUMNS)} ON CONFLICT (id) DO NOTHING RETURNING id`,
         params,
@@ -186,7 +195,7 @@ export class HubStore {
         `INSERT INTO hub_session_facts (device_id, session_id, seq, started_at, tally) VALUES ${valuesList(facts.size, 5)}
          ON CONFLICT (device_id, session_id) DO UPDATE SET seq = excluded.seq, started_at = excluded.started_at, tally = excluded.tally
          WHERE hub_session_facts.seq < excluded.seq`,
-        [...facts.values()].flat(),
+        inKeyOrder(facts),
       );
     }
     if (states.size > 0) {
@@ -194,7 +203,7 @@ export class HubStore {
         `INSERT INTO hub_rollout_states (release_id, device_id, state, reason, at) VALUES ${valuesList(states.size, 5)}
          ON CONFLICT (release_id, device_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, at = excluded.at
          WHERE hub_rollout_states.at <= excluded.at`,
-        [...states.values()].flat(),
+        inKeyOrder(states),
       );
     }
   }
@@ -306,6 +315,7 @@ export class HubStore {
   /** Replaces one file of an unsealed release with `chunks`, in order, in one transaction. */
   async saveReleaseFile(releaseId: string, path: string, chunks: AsyncIterable<Buffer>, refuse: (why: string) => Error): Promise<number> {
     return this.db.transaction(async (tx) => {
+      await this.lockRelease(tx, releaseId);
       const sealed = await tx.query('SELECT id FROM hub_releases WHERE id = $1', [releaseId]);
       if (sealed.length > 0) throw refuse(`release ${releaseId} is sealed; its files cannot change`);
       await tx.query('DELETE FROM hub_release_chunks WHERE release_id = $1 AND path = $2', [releaseId, path]);
@@ -320,12 +330,17 @@ export class HubStore {
     });
   }
 
+  private async lockRelease(tx: Sql, releaseId: string): Promise<void> {
+    const lock = RELEASE_LOCK[this.db.engine];
+    if (lock) await tx.query(lock, [releaseId]);
+  }
+
   /** The chunks of an uploaded file in order, one query each (a model file is tens of megabytes). */
-  async *releaseFileChunks(releaseId: string, path: string): AsyncGenerator<Buffer> {
+  private async *chunksOf(sql: Sql, releaseId: string, path: string): AsyncGenerator<Buffer> {
     for (let index = 0; ; index++) {
-      const chunk = await this.releaseChunk(releaseId, path, index);
-      if (!chunk) return;
-      yield chunk;
+      const [row] = await sql.query<{ data: Buffer }>('SELECT data FROM hub_release_chunks WHERE release_id = $1 AND path = $2 AND idx = $3', [releaseId, path, index]);
+      if (!row) return;
+      yield Buffer.from(row.data);
     }
   }
 
@@ -339,9 +354,19 @@ export class HubStore {
     return Number(row?.n ?? 0);
   }
 
-  /** Seals a release (its files checked by the caller); sealing it again with the same manifest is a no-op. */
-  async sealRelease(releaseId: string, release: SealedRelease, at: string): Promise<void> {
-    await this.db.query('INSERT INTO hub_releases (id, manifest, signature, sealed_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [releaseId, release.manifestText, release.signature, at]);
+  /**
+   * Seals a release after `check` approved its files as they are in this transaction, so an upload cannot
+   * slip in between the check and the seal; sealing it again is a no-op. Returns what is sealed now.
+   */
+  async sealRelease(releaseId: string, release: SealedRelease, at: string, check: (chunks: (path: string) => AsyncIterable<Buffer>) => Promise<void>): Promise<SealedRelease> {
+    return this.db.transaction(async (tx) => {
+      await this.lockRelease(tx, releaseId);
+      const [sealed] = await tx.query<{ manifest: string; signature: string }>('SELECT manifest, signature FROM hub_releases WHERE id = $1', [releaseId]);
+      if (sealed) return { manifestText: sealed.manifest, signature: sealed.signature };
+      await check((path) => this.chunksOf(tx, releaseId, path));
+      await tx.query('INSERT INTO hub_releases (id, manifest, signature, sealed_at) VALUES ($1, $2, $3, $4)', [releaseId, release.manifestText, release.signature, at]);
+      return release;
+    });
   }
 
   async sealedRelease(releaseId: string): Promise<SealedRelease | null> {
@@ -410,11 +435,13 @@ export class HubStore {
 
   /** Records who did what; inside `tx` when it is part of a change, so the change and its entry go together. */
   async audit(tx: Sql | null, entry: AuditEntry): Promise<void> {
-    await (tx ?? this.db).query('INSERT INTO hub_audit (id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)', [randomUUID(), entry.at, entry.actor, entry.action, JSON.stringify(entry.detail)]);
+    // The id sorts by the moment of writing, so entries of one millisecond keep their order.
+    const id = `${process.hrtime.bigint().toString().padStart(20, '0')}-${randomUUID()}`;
+    await (tx ?? this.db).query('INSERT INTO hub_audit (id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)', [id, entry.at, entry.actor, entry.action, JSON.stringify(entry.detail)]);
   }
 
   async auditLog(limit: number): Promise<AuditEntry[]> {
-    const rows = await this.db.query<{ at: string; actor: string; action: string; detail: string }>('SELECT at, actor, action, detail FROM hub_audit ORDER BY at DESC, id LIMIT $1', [limit]);
+    const rows = await this.db.query<{ at: string; actor: string; action: string; detail: string }>('SELECT at, actor, action, detail FROM hub_audit ORDER BY at DESC, id DESC LIMIT $1', [limit]);
     return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 

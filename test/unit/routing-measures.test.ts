@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FactJournal } from '../../device/bus.js';
 import { KpiDays, KpiReports, metricsTables } from '../../device/metrics/index.js';
 import type { ServiceSessionRecord } from '../../device/store/index.js';
+import { roundFigure } from '../../protocol/index.js';
 import { openTestJournal } from '../helpers/journal.js';
 import { arraySources } from '../helpers/kpi-sources.js';
 import { craftedSession } from '../helpers/sessions.js';
@@ -62,7 +63,7 @@ describe('routing measures from stored sessions', () => {
     );
     now = T0 + 21 * DAY_MS;
     const before = reports.measures();
-    expect(before).toEqual({ sessions: 3, responseRate30s: 2 / 3, reviewed: 2, matchingAccuracy: 0.5, abandoned: 1 });
+    expect(before).toEqual({ sessions: 3, responseRate30s: roundFigure(2 / 3), reviewed: 2, matchingAccuracy: 0.5, abandoned: 1 });
     expect(await days.rollUpFinishedDays(now)).toBeGreaterThan(0);
     // The record retention deletes the first day's sessions; the third is not rolled up yet.
     sources.data.sessions.splice(0, 2);

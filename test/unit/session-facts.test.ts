@@ -7,7 +7,7 @@ import { loadRecords } from '../../device/metrics/sources.js';
 import type { CallRecord, QaScorecardRecord, ServiceSessionRecord } from '../../device/store/index.js';
 import { FactsSweep, Outbox, outboxTables, type SessionFactsSource } from '../../device/sync/index.js';
 import type { OutboxJournal } from '../../device/sync/outbox.js';
-import { emptyTally, kpisOf, measuresOf, recordData, sessionKpiFactsSchema, tallySession, type SessionKpiFacts } from '../../protocol/index.js';
+import { emptyTally, kpisOf, measuresOf, recordData, roundFigure, sessionKpiFactsSchema, tallySession, type SessionKpiFacts } from '../../protocol/index.js';
 import { openTestJournal } from '../helpers/journal.js';
 import { arraySources } from '../helpers/kpi-sources.js';
 import { craftedSession } from '../helpers/sessions.js';
@@ -84,7 +84,7 @@ describe('session KPI facts', () => {
       nps: 50,
       surveyAnswers: 2,
       repeatInquiryRate: 1 / 2,
-      abandonmentRate: 1 / 3,
+      abandonmentRate: roundFigure(1 / 3),
       transferred: 0,
       reopened: 0,
     };
