@@ -3,9 +3,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import Postgrator from 'postgrator';
-import type { Sql, SqlDb, SqlValue } from './sql.js';
+import { HubStoreUnavailable, type Sql, type SqlDb, type SqlValue } from './sql.js';
 
 const MIGRATIONS = fileURLToPath(new URL('./sql/', import.meta.url));
+const UNAVAILABLE = /^SQLITE_(FULL|IOERR|READONLY|BUSY|LOCKED|CANTOPEN)/;
+
+/** A full or read-only disk, or a file another process holds: nothing was stored, and it may pass. */
+function named(err: unknown): Error {
+  if (err instanceof HubStoreUnavailable || !UNAVAILABLE.test(String((err as { code?: unknown }).code))) return err as Error;
+  return new HubStoreUnavailable(`the hub database cannot be written: ${(err as Error).message}`);
+}
 
 /**
  * The embedded hub's database: one SQLite file, WAL, and `synchronous = FULL` because a batch is
@@ -40,9 +47,13 @@ export class SqliteDb implements SqlDb {
   }
 
   private run<R>(text: string, params: readonly SqlValue[]): R[] {
-    const statement = this.db.prepare(text.replace(/\$(\d+)/g, '@p$1'));
-    const named = Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
-    return (statement.reader ? statement.all(named) : (statement.run(named), [])) as R[];
+    try {
+      const statement = this.db.prepare(text.replace(/\$(\d+)/g, '@p$1'));
+      const named = Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
+      return (statement.reader ? statement.all(named) : (statement.run(named), [])) as R[];
+    } catch (err) {
+      throw named(err);
+    }
   }
 
   /** Runs `task` after every task queued before it. */
@@ -58,14 +69,14 @@ export class SqliteDb implements SqlDb {
 
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     return this.inTurn(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
       try {
+        this.db.exec('BEGIN IMMEDIATE');
         const result = await work({ query: async <R>(text: string, params: readonly SqlValue[] = []) => this.run<R>(text, params) });
         this.db.exec('COMMIT');
         return result;
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
+        throw named(err);
       }
     });
   }
