@@ -10,10 +10,13 @@ import { ROOT } from './process.js';
 export interface HubProcess {
   name: string;
   url: string;
+  /** Its BRANCHLINE_HUB_DATA_DIR, for the caller to remove. */
+  dataDir: string;
   child: ChildProcess;
+  /** The last 64 KB of what it printed. */
   output(): string;
   /** Resolves when the process has ended. */
-  exited: Promise<unknown>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export function hubEnvironment(fleet: TestFleet, databaseUrl: string, name: string, port: number): NodeJS.ProcessEnv {
@@ -29,27 +32,36 @@ export function hubEnvironment(fleet: TestFleet, databaseUrl: string, name: stri
     BRANCHLINE_HUB_PORT: String(port),
     BRANCHLINE_HUB_ID: name,
     BRANCHLINE_HEARTBEAT_SECONDS: '1',
-    BRANCHLINE_LOG_LEVEL: process.env.TEST_HUB_LOG ?? 'info',
+    // "hub ready" is an info line: the start is recognised by it.
+    BRANCHLINE_LOG_LEVEL: 'info',
   };
 }
 
-/** Starts a hub process and resolves once it says it is ready; `port` keeps its address across restarts. */
-export async function spawnHub(fleet: TestFleet, databaseUrl: string, name: string, port?: number): Promise<HubProcess> {
-  const listenOn = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hub', 'main.ts')], { cwd: ROOT, env: hubEnvironment(fleet, databaseUrl, name, listenOn), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts a hub process and resolves once it says it is ready; `port` keeps its address across restarts,
+ * `env` adds to or overrides its settings.
+ */
+export async function spawnHub(fleet: TestFleet, databaseUrl: string, name: string, options: { port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<HubProcess> {
+  const listenOn = options.port ?? (await freePort());
+  const env = { ...hubEnvironment(fleet, databaseUrl, name, listenOn), ...options.env };
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'hub', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const ready = new Promise<void>((resolve, reject) => {
+    let seen = false;
     const onData = (chunk: Buffer) => {
-      text += chunk.toString();
-      if (/"msg":"hub ready"/.test(text)) resolve();
+      text = (text + chunk.toString()).slice(-64_000);
+      if (!seen && /"msg":"hub ready"/.test(text)) {
+        seen = true;
+        resolve();
+      }
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    void exited.then(() => reject(new Error(`hub ${name} exited before it was ready:\n${text.slice(-3000)}`)));
+    void exited.then(({ code, signal }) => reject(new Error(`hub ${name} exited (${code ?? signal}) before it was ready:\n${text.slice(-3000)}`)));
   });
   await ready;
-  return { name, url: `http://127.0.0.1:${listenOn}`, child, output: () => text, exited };
+  return { name, url: `http://127.0.0.1:${listenOn}`, dataDir: env.BRANCHLINE_HUB_DATA_DIR!, child, output: () => text, exited };
 }
 
 /** Runs `npm run hub -- operator ...` with `input` on standard input; resolves with its exit code and output. */

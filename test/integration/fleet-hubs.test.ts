@@ -33,6 +33,7 @@ afterAll(async () => {
   for (const load of loads) load.child.kill('SIGKILL');
   for (const hub of hubs) hub.child.kill('SIGTERM');
   await Promise.all(hubs.map((h) => h.exited));
+  for (const hub of hubs) rmSync(hub.dataDir, { recursive: true, force: true });
   await sql?.end();
   await fleet?.broker.stop();
   if (fleet) rmSync(fleet.keysDir, { recursive: true, force: true });
@@ -82,7 +83,8 @@ describe('several hubs, one fleet (PostgreSQL and mosquitto)', () => {
     // While it is away the hubs acknowledge nothing: the devices keep their records and send them again.
     await vi.waitFor(() => expect(hubs[0]!.output() + hubs[2]!.output()).toMatch(/hub database unavailable/), { timeout: 30_000 });
     await database.startServer();
-    hubs[1] = await spawnHub(fleet, database.url, 'hub-b', Number(new URL(killed.url).port));
+    hubs[1] = await spawnHub(fleet, database.url, 'hub-b', { port: Number(new URL(killed.url).port) });
+    rmSync(killed.dataDir, { recursive: true, force: true });
 
     await Promise.all(loads.map((l) => l.done));
     expect(confirmed()).toBe(TOTAL);
