@@ -1,5 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { PROTOCOL_VERSION, receiptSchema, topics } from '../../protocol/index.js';
+import type { LoadOptions } from './spawn.js';
 import { perStream, recordId, SIMULATED_STREAMS, simulatedData, type SimulatedStream } from './records.js';
 
 /**
@@ -8,17 +9,8 @@ import { perStream, recordId, SIMULATED_STREAMS, simulatedData, type SimulatedSt
  * unconfirmed batches per stream, each kept until the hub's receipt and sent again when none comes).
  * Prints JSON lines: `progress` now and then, `done` with every batch's publish-to-receipt time.
  */
-interface Options {
-  url: string;
-  devices: { id: string; password: string }[];
-  recordsPerDevice: number;
-  batch: number;
-  window: number;
-  resendMs: number;
-  heartbeatMs: number;
-}
 
-const options = JSON.parse(process.argv[2] ?? '{}') as Options;
+const options = JSON.parse(process.argv[2] ?? '{}') as LoadOptions;
 
 interface Batch {
   first: number;

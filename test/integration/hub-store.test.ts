@@ -31,7 +31,7 @@ import {
 import { openTestJournal } from '../helpers/journal.js';
 import { arraySources } from '../helpers/kpi-sources.js';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { craftedSession } from '../helpers/sessions.js';
+import { at, BRANCH_A_KPIS, branchA, call, card, DAY_MS, decided, noAccounts, session, T0, wrap } from '../helpers/kpi-fixture.js';
 
 const log = pino({ level: 'silent' });
 const ENGINES = ['sqlite', 'postgres'] as const;
@@ -84,14 +84,12 @@ async function freshDatabase(engine: Engine): Promise<Target> {
   };
 }
 
-const T0 = Date.parse('2026-11-02T09:00:00Z');
-const iso = (seconds: number) => new Date(T0 + Math.round(seconds * 1000)).toISOString();
 const RECEIVED = '2026-11-03T10:00:00.000Z';
 
 /** A record as the hub stores it, its data checked against the wire schema first (as the hub does). */
-function record<S extends DurableStream>(deviceId: string, stream: S, seq: number, data: RecordData<S>, at = iso(seq)): StoredRecord {
+function record<S extends DurableStream>(deviceId: string, stream: S, seq: number, data: RecordData<S>, when = at(seq)): StoredRecord {
   const parsed = (recordData[stream] as { parse(v: unknown): unknown }).parse(JSON.parse(JSON.stringify(data)));
-  return { id: randomUUID(), deviceId, stream, seq, at, receivedAt: RECEIVED, data: parsed };
+  return { id: randomUUID(), deviceId, stream, seq, at: when, receivedAt: RECEIVED, data: parsed };
 }
 
 const correction = (deviceId: string, seq: number, text = `question ${seq}`) =>
@@ -101,7 +99,7 @@ function facts(sessionId: string, over: Partial<SessionKpiFacts> = {}): SessionK
   return {
     sessionId,
     kioskId: 'kiosk-1',
-    startedAt: iso(0),
+    startedAt: at(0),
     skill: 'none',
     agents: [],
     firstResponseSeconds: null,
@@ -132,7 +130,7 @@ const kpisOfFacts = (list: readonly SessionKpiFacts[]): Kpis => {
 const noActivity = { ticketsOpened: 0, ticketsResolved: 0, ticketsBreached: 0, alertsAmber: 0, alertsRed: 0, scorecards: 0 };
 
 const ticket = (deviceId: string, seq: number, event: RecordData<'ticket'>['event']) =>
-  record(deviceId, 'ticket', seq, { ticketId: `t-${Math.ceil(seq / 2)}`, number: seq, event, intent: 'finance.cards.lost', dueAt: iso(86_400), articleId: null });
+  record(deviceId, 'ticket', seq, { ticketId: `t-${Math.ceil(seq / 2)}`, number: seq, event, intent: 'finance.cards.lost', dueAt: at(86_400), articleId: null });
 const alert = (deviceId: string, seq: number, level: 'amber' | 'red') => record(deviceId, 'emotion', seq, { event: 'alert', sessionId: `s-${seq}`, callId: null, kioskId: 'kiosk-1', level, rule: 'valence-drop' });
 const emotionSummary = (deviceId: string, seq: number) =>
   record(deviceId, 'emotion', seq, { event: 'summary', sessionId: `s-${seq}`, callId: null, kioskId: 'kiosk-1', samples: 12, meanValence: 0.2, minValence: -0.4, meanArousal: 0.3, labels: { calm: 12 } });
@@ -152,44 +150,17 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 
 // ---- Device fixtures, built as test/unit/session-facts.test.ts builds them ----
 
-const DAY_MS = 86_400_000;
-const decided = (label: string, seconds: number) => ({ at: iso(seconds), text: 'q', kind: 'queue' as const, label, confidence: 0.9, candidates: [], route: { skill: 'general', vipLine: false, priority: 0 }, rules: [], explanation: '' });
-const deviceSession = (id: string, start: number, overrides: Partial<ServiceSessionRecord> = {}) => craftedSession(id, iso(start), overrides);
-function call(sessionId: string, agentId: string | null, requested: number, answered: number | null, ended: number, endReason: CallRecord['endReason'] = 'agent-ended'): CallRecord {
-  return { id: `${sessionId}-${requested}`, kioskId: 'kiosk-1', sessionId, skill: 'cards', agentId, lang: 'en', requestedAt: iso(requested), answeredAt: answered === null ? null : iso(answered), endedAt: iso(ended), endReason, chat: [], recording: null };
-}
-const card = (sessionId: string, total: number): QaScorecardRecord => ({ id: `qa-${sessionId}`, sessionId, callId: null, agentId: 'a1', formVersion: 1, at: iso(900), total, items: [], overrides: [], disputes: [] });
-const wrap = (seconds: number, confirmed: boolean, resolved: boolean) => ({ routedLabel: 'finance.cards.x', label: confirmed ? 'finance.cards.x' : 'finance.cards.y', confirmed, resolved, by: 'a1', at: iso(seconds) });
-const customer = { id: 'c1', tier: 'standard' as const };
-const noAccounts = { listKiosks: () => [], listUsers: () => [] };
-
-/** The sessions of test/unit/session-facts.test.ts: whole-second handle times. */
-function branchA(now: number) {
-  return {
-    sessions: [
-      deviceSession('a', 0, { customer, decisions: [decided('general.hours.opening', 1)], botAnsweredAt: iso(5), firstResponseAt: iso(5), survey: { stars: 5, recommend: 10, at: iso(30) } }),
-      deviceSession('b', 100, { queuedAt: iso(102), agentAnsweredAt: iso(132.5), firstResponseAt: iso(132.5), wrapUp: wrap(300, true, true), survey: { stars: 3, recommend: 7, at: iso(310) } }),
-      deviceSession('c', 200, { queuedAt: iso(203) }),
-      deviceSession('d', (now - T0) / 1000 - 10),
-      deviceSession('e', 400, { queuedAt: iso(401), agentAnsweredAt: iso(430), firstResponseAt: iso(430), wrapUp: wrap(600, false, false) }),
-      deviceSession('f', 3600, { customer, decisions: [decided('general.hours.opening', 3601)], botAnsweredAt: iso(3603), firstResponseAt: iso(3603) }),
-    ],
-    calls: [call('b', 'a1', 102, 132.5, 252.5), call('c', null, 203, null, 260, 'abandoned'), call('e', 'a2', 401, 430, 490)],
-    scorecards: [card('b', 50), card('e', 90)],
-  };
-}
-
 /** Another branch: handle times in milliseconds, transfers, a reopened session, an abandonment. */
 function branchB() {
   const other = { id: 'c2', tier: 'vip' as const };
   return {
     sessions: [
-      deviceSession('p', 10, { queuedAt: iso(11), agentAnsweredAt: iso(22.345), firstResponseAt: iso(22.345), wrapUp: wrap(200, true, true), survey: { stars: 4, recommend: 9, at: iso(210) } }),
-      deviceSession('q', 20, { queuedAt: iso(21), agentAnsweredAt: iso(61.5), firstResponseAt: iso(61.5), wrapUp: wrap(300.7, true, true), survey: { stars: 2, recommend: 3, at: iso(320) } }),
-      deviceSession('r', 30, { decisions: [decided('general.hours.opening', 31)], botAnsweredAt: iso(32.2), firstResponseAt: iso(32.2), survey: { stars: 1, recommend: null, at: iso(60) } }),
-      deviceSession('s', 40, { queuedAt: iso(41), abandonedAt: iso(75.9) }),
-      deviceSession('t', 50, { customer: other, queuedAt: iso(51), agentAnsweredAt: iso(63.001), firstResponseAt: iso(63.001), wrapUp: wrap(140.3, true, false) }),
-      deviceSession('u', 7200, { customer: other, queuedAt: iso(7201), agentAnsweredAt: iso(7207.777), firstResponseAt: iso(7207.777), wrapUp: wrap(7300, true, true) }),
+      session('p', 10, { queuedAt: at(11), agentAnsweredAt: at(22.345), firstResponseAt: at(22.345), wrapUp: wrap(200, true, true), survey: { stars: 4, recommend: 9, at: at(210) } }),
+      session('q', 20, { queuedAt: at(21), agentAnsweredAt: at(61.5), firstResponseAt: at(61.5), wrapUp: wrap(300.7, true, true), survey: { stars: 2, recommend: 3, at: at(320) } }),
+      session('r', 30, { decisions: [decided('general.hours.opening', 31)], botAnsweredAt: at(32.2), firstResponseAt: at(32.2), survey: { stars: 1, recommend: null, at: at(60) } }),
+      session('s', 40, { queuedAt: at(41), abandonedAt: at(75.9) }),
+      session('t', 50, { customer: other, queuedAt: at(51), agentAnsweredAt: at(63.001), firstResponseAt: at(63.001), wrapUp: wrap(140.3, true, false) }),
+      session('u', 7200, { customer: other, queuedAt: at(7201), agentAnsweredAt: at(7207.777), firstResponseAt: at(7207.777), wrapUp: wrap(7300, true, true) }),
     ],
     calls: [
       call('p', 'a3', 11, 22.345, 83.012),
@@ -216,7 +187,7 @@ function branchC() {
   for (let i = 0; i < 30; i++) {
     const start = 10_000 + i * 1000;
     const handleMs = 20_000 + (((i + 1) * 7919) % 400_000);
-    sessions.push(deviceSession(`m${i}`, start, { queuedAt: iso(start + 1), agentAnsweredAt: iso(start + 5), firstResponseAt: iso(start + 5) }));
+    sessions.push(session(`m${i}`, start, { queuedAt: at(start + 1), agentAnsweredAt: at(start + 5), firstResponseAt: at(start + 5) }));
     calls.push(call(`m${i}`, 'a5', start + 1, start + 5, start + 5 + handleMs / 1000));
   }
   return { sessions, calls, scorecards: [] as QaScorecardRecord[] };
@@ -327,7 +298,7 @@ describe.each(ENGINES)('hub store on %s', (engine) => {
     await store.ingest([alert('dev-a', 1, 'amber'), emotionSummary('dev-a', 2), alert('dev-a', 3, 'red'), alert('dev-a', 4, 'amber')]);
     await store.ingest([scorecard('dev-a', 1, 80), scorecard('dev-a', 2, null)]);
     // A device with activity and no session facts.
-    await store.ingest([ticket('dev-c', 1, 'breached'), alert('dev-c', 1, 'red'), scorecard('dev-c', 1, 30), rolloutRecord('dev-c', 1, 'rel-1', 'received', iso(1))]);
+    await store.ingest([ticket('dev-c', 1, 'breached'), alert('dev-c', 1, 'red'), scorecard('dev-c', 1, 30), rolloutRecord('dev-c', 1, 'rel-1', 'received', at(1))]);
 
     figures = await store.figures();
     expect([...figures.devices.keys()].sort()).toEqual(['dev-a', 'dev-b', 'dev-c']);
@@ -387,28 +358,14 @@ describe.each(ENGINES)('hub store on %s', (engine) => {
     await sweep();
     const figures = await check();
     // The fixture of session-facts.test.ts gives the figures that test states.
-    expect(figures.devices.get('branch-a')!.kpis).toEqual({
-      sessions: 6,
-      responseRate30s: 3 / 5,
-      averageHandleSeconds: (120 + 60) / 2,
-      firstContactResolution: 1 / 2,
-      serviceErrorRate: 1 / 2,
-      csat: 1 / 2,
-      averageStars: 4,
-      nps: 50,
-      surveyAnswers: 2,
-      repeatInquiryRate: 1 / 2,
-      abandonmentRate: roundFigure(1 / 3),
-      transferred: 0,
-      reopened: 0,
-    });
+    expect(figures.devices.get('branch-a')!.kpis).toEqual(BRANCH_A_KPIS);
     expect(figures.devices.get('branch-b')!.kpis).toMatchObject({ sessions: 6, transferred: 2, reopened: 1 });
     expect(figures.devices.get('branch-c')!.kpis.averageHandleSeconds).toBe(roundFigure(4282.335 / 30));
     expect(await store.recordCount()).toBe(42);
 
     // An hour on: session d is now late, a survey answer came in on branch a. Only those two are sent again.
     clock.now += 3_600_000;
-    devices[0]!.sources.data.sessions.find((s) => s.id === 'c')!.survey = { stars: 1, recommend: 0, at: iso(3000) };
+    devices[0]!.sources.data.sessions.find((s) => s.id === 'c')!.survey = { stars: 1, recommend: 0, at: at(3000) };
     await sweep();
     expect(await store.recordCount()).toBe(44);
     const later = await check();
@@ -417,18 +374,18 @@ describe.each(ENGINES)('hub store on %s', (engine) => {
 
   it('keeps the rollout state with the newest time of each device, and rollouts with their audit entries', async () => {
     const store = await (await freshDatabase(engine)).open();
-    await store.ingest([rolloutRecord('dev-a', 1, 'rel-1', 'received', iso(10)), rolloutRecord('dev-a', 2, 'rel-1', 'active', iso(30))]);
+    await store.ingest([rolloutRecord('dev-a', 1, 'rel-1', 'received', at(10)), rolloutRecord('dev-a', 2, 'rel-1', 'active', at(30))]);
     // Arriving later with an older time (a copy that took a detour): not newer.
-    await store.ingest([rolloutRecord('dev-a', 3, 'rel-1', 'failed', iso(20), 'probe failed')]);
-    await store.ingest([rolloutRecord('dev-b', 1, 'rel-1', 'received', iso(12)), rolloutRecord('dev-b', 2, 'rel-1', 'rejected', iso(13), 'signature does not verify')]);
-    await store.ingest([rolloutRecord('dev-a', 4, 'rel-2', 'received', iso(40))]);
+    await store.ingest([rolloutRecord('dev-a', 3, 'rel-1', 'failed', at(20), 'probe failed')]);
+    await store.ingest([rolloutRecord('dev-b', 1, 'rel-1', 'received', at(12)), rolloutRecord('dev-b', 2, 'rel-1', 'rejected', at(13), 'signature does not verify')]);
+    await store.ingest([rolloutRecord('dev-a', 4, 'rel-2', 'received', at(40))]);
     expect(await store.deviceRolloutStates('rel-1')).toEqual(
       new Map([
-        ['dev-a', { state: 'active', reason: null, at: iso(30) }],
-        ['dev-b', { state: 'rejected', reason: 'signature does not verify', at: iso(13) }],
+        ['dev-a', { state: 'active', reason: null, at: at(30) }],
+        ['dev-b', { state: 'rejected', reason: 'signature does not verify', at: at(13) }],
       ]),
     );
-    expect(await store.deviceRolloutStates('rel-2')).toEqual(new Map([['dev-a', { state: 'received', reason: null, at: iso(40) }]]));
+    expect(await store.deviceRolloutStates('rel-2')).toEqual(new Map([['dev-a', { state: 'received', reason: null, at: at(40) }]]));
     expect(await store.deviceRolloutStates('rel-0')).toEqual(new Map());
     // Every record is kept all the same.
     expect((await store.recordsOf('dev-a', 'rollout')).map((r) => (r.data as RecordData<'rollout'>).state)).toEqual(['received', 'active', 'failed', 'received']);
@@ -446,18 +403,18 @@ describe.each(ENGINES)('hub store on %s', (engine) => {
       rolledBackBy: null,
     });
     const push = (r: Rollout): AuditEntry => ({ at: r.createdAt, actor: r.createdBy, action: 'rollout.push', detail: { rolloutId: r.id, devices: r.devices } });
-    const first = rollout('ro-1', iso(100), 'alice');
-    const second = { ...rollout('ro-2', iso(200), 'bob'), target: { percent: 50 }, devices: ['dev-b'] };
+    const first = rollout('ro-1', at(100), 'alice');
+    const second = { ...rollout('ro-2', at(200), 'bob'), target: { percent: 50 }, devices: ['dev-b'] };
     await store.saveRollout(first, push(first));
     await store.saveRollout(second, push(second));
-    const rolledBack = { ...first, rolledBackAt: iso(300), rolledBackBy: 'carol' };
-    await store.saveRollout(rolledBack, { at: iso(300), actor: 'carol', action: 'rollout.rollback', detail: { rolloutId: 'ro-1' } });
+    const rolledBack = { ...first, rolledBackAt: at(300), rolledBackBy: 'carol' };
+    await store.saveRollout(rolledBack, { at: at(300), actor: 'carol', action: 'rollout.rollback', detail: { rolloutId: 'ro-1' } });
 
     expect(await store.rollout('ro-1')).toEqual(rolledBack);
     expect(await store.rollout('ro-3')).toBeNull();
     expect(await store.rollouts()).toEqual([second, rolledBack]);
     const entries = [
-      { at: iso(300), actor: 'carol', action: 'rollout.rollback', detail: { rolloutId: 'ro-1' } },
+      { at: at(300), actor: 'carol', action: 'rollout.rollback', detail: { rolloutId: 'ro-1' } },
       push(second),
       push(first),
     ];
@@ -465,7 +422,7 @@ describe.each(ENGINES)('hub store on %s', (engine) => {
     expect(await store.auditLog(2)).toEqual(entries.slice(0, 2));
 
     // An audit entry the database refuses: the rollout is not saved either.
-    const third = rollout('ro-3', iso(400), 'dave');
+    const third = rollout('ro-3', at(400), 'dave');
     await expect(store.saveRollout(third, { ...push(third), actor: null as unknown as string })).rejects.toThrow();
     expect(await store.rollout('ro-3')).toBeNull();
     expect(await store.rollouts()).toHaveLength(2);
@@ -474,8 +431,8 @@ describe.each(ENGINES)('hub store on %s', (engine) => {
 
   it('lists the audit entries of one millisecond newest first too', async () => {
     const store = await (await freshDatabase(engine)).open();
-    const at = iso(500);
-    for (let i = 1; i <= 8; i++) await store.audit(null, { at, actor: 'alice', action: 'config.change', detail: { step: i } });
+    const when = at(500);
+    for (let i = 1; i <= 8; i++) await store.audit(null, { at: when, actor: 'alice', action: 'config.change', detail: { step: i } });
     expect((await store.auditLog(8)).map((e) => e.detail.step)).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
   });
 

@@ -4,27 +4,12 @@ import type { FactJournal } from '../../device/bus.js';
 import { KpiDays, KpiReports, metricsTables } from '../../device/metrics/index.js';
 import { kpiFactsOf, sessionFacts } from '../../device/metrics/kpis.js';
 import { loadRecords } from '../../device/metrics/sources.js';
-import type { CallRecord, QaScorecardRecord, ServiceSessionRecord } from '../../device/store/index.js';
 import { FactsSweep, Outbox, outboxTables, type SessionFactsSource } from '../../device/sync/index.js';
 import type { OutboxJournal } from '../../device/sync/outbox.js';
-import { emptyTally, kpisOf, measuresOf, recordData, roundFigure, sessionKpiFactsSchema, tallySession, type SessionKpiFacts } from '../../protocol/index.js';
+import { emptyTally, kpisOf, measuresOf, recordData, sessionKpiFactsSchema, tallySession, type SessionKpiFacts } from '../../protocol/index.js';
 import { openTestJournal } from '../helpers/journal.js';
 import { arraySources } from '../helpers/kpi-sources.js';
-import { craftedSession } from '../helpers/sessions.js';
-
-const DAY_MS = 86_400_000;
-const T0 = Date.parse('2026-11-02T09:00:00Z');
-const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
-const decided = (label: string, seconds: number) => ({ at: at(seconds), text: 'q', kind: 'queue' as const, label, confidence: 0.9, candidates: [], route: { skill: 'general', vipLine: false, priority: 0 }, rules: [], explanation: '' });
-const session = (id: string, start: number, overrides: Partial<ServiceSessionRecord> = {}) => craftedSession(id, at(start), overrides);
-
-function call(sessionId: string, agentId: string | null, requested: number, answered: number | null, ended: number, endReason: CallRecord['endReason'] = 'agent-ended'): CallRecord {
-  return { id: `${sessionId}-${requested}`, kioskId: 'kiosk-1', sessionId, skill: 'cards', agentId, lang: 'en', requestedAt: at(requested), answeredAt: answered === null ? null : at(answered), endedAt: at(ended), endReason, chat: [], recording: null };
-}
-const card = (sessionId: string, total: number): QaScorecardRecord => ({ id: `qa-${sessionId}`, sessionId, callId: null, agentId: 'a1', formVersion: 1, at: at(900), total, items: [], overrides: [], disputes: [] });
-const wrap = (seconds: number, confirmed: boolean, resolved: boolean) => ({ routedLabel: 'finance.cards.x', label: confirmed ? 'finance.cards.x' : 'finance.cards.y', confirmed, resolved, by: 'a1', at: at(seconds) });
-const customer = { id: 'c1', tier: 'standard' as const };
-const noAccounts = { listKiosks: () => [], listUsers: () => [] };
+import { at, BRANCH_A_KPIS, BRANCH_A_MEASURES, branchA, DAY_MS, decided, noAccounts, session, T0 } from '../helpers/kpi-fixture.js';
 
 /** The hub's side: the facts as they arrive in a `session` record, without the event. */
 function overTheWire(facts: SessionKpiFacts): SessionKpiFacts {
@@ -38,21 +23,7 @@ afterEach(() => journal?.close());
 
 describe('session KPI facts', () => {
   const NOW = T0 + DAY_MS;
-  const sessions = [
-    // A bot answer in 5 s and a delighted customer, who comes back about the same thing an hour later (f).
-    session('a', 0, { customer, decisions: [decided('general.hours.opening', 1)], botAnsweredAt: at(5), firstResponseAt: at(5), survey: { stars: 5, recommend: 10, at: at(30) } }),
-    // An agent 32.5 s after the start: late. Resolved and confirmed; a poor scorecard; a passive customer.
-    session('b', 100, { queuedAt: at(102), agentAnsweredAt: at(132.5), firstResponseAt: at(132.5), wrapUp: wrap(300, true, true), survey: { stars: 3, recommend: 7, at: at(310) } }),
-    // Its one call was abandoned, though the session never recorded that it was.
-    session('c', 200, { queuedAt: at(203) }),
-    // Started 10 s ago and nothing yet: too early to count as late.
-    session('d', (NOW - T0) / 1000 - 10),
-    // An agent at exactly 30 s: in time. Not resolved, and the agent changed the routed label.
-    session('e', 400, { queuedAt: at(401), agentAnsweredAt: at(430), firstResponseAt: at(430), wrapUp: wrap(600, false, false) }),
-    session('f', 3600, { customer, decisions: [decided('general.hours.opening', 3601)], botAnsweredAt: at(3603), firstResponseAt: at(3603) }),
-  ];
-  const calls = [call('b', 'a1', 102, 132.5, 252.5), call('c', null, 203, null, 260, 'abandoned'), call('e', 'a2', 401, 430, 490)];
-  const scorecards = [card('b', 50), card('e', 90)];
+  const { sessions, calls, scorecards } = branchA(NOW);
 
   it('gives, tallied with the shared definitions, the figures the device reports, and the same again from the records the hub gets', async () => {
     ({ journal } = await openTestJournal([metricsTables]));
@@ -72,23 +43,8 @@ describe('session KPI facts', () => {
     expect(facts.find((f) => f.sessionId === 'b')).toMatchObject({ skill: 'cards', agents: ['a1'], handleSeconds: 120, wrapUp: { resolved: true, confirmed: true }, scorecardTotals: [50], stars: 3, recommend: 7 });
     expect(facts.find((f) => f.sessionId === 'a')).toMatchObject({ skill: 'bot', identified: true, repeated: true });
 
-    const kpis = {
-      sessions: 6,
-      // a, e and f in time; b late, c never answered; d too early to say.
-      responseRate30s: 3 / 5,
-      averageHandleSeconds: (120 + 60) / 2,
-      firstContactResolution: 1 / 2,
-      serviceErrorRate: 1 / 2,
-      csat: 1 / 2,
-      averageStars: 4,
-      nps: 50,
-      surveyAnswers: 2,
-      repeatInquiryRate: 1 / 2,
-      abandonmentRate: roundFigure(1 / 3),
-      transferred: 0,
-      reopened: 0,
-    };
-    const measures = { sessions: 5, responseRate30s: 3 / 5, reviewed: 2, matchingAccuracy: 1 / 2, abandoned: 1 };
+    const kpis = BRANCH_A_KPIS;
+    const measures = BRANCH_A_MEASURES;
     for (const counted of [facts, facts.map(overTheWire)]) {
       const tally = emptyTally();
       for (const f of counted) tallySession(tally, f);

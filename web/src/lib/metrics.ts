@@ -1,21 +1,8 @@
+import type { Kpis } from '../../../protocol/kpi.js';
 import { clock, percent, signed } from './format';
 
-/** Service KPIs as GET /api/metrics/kpis returns them: rates 0..1, NPS -100..100, null when nothing to measure. */
-export interface Kpis {
-  sessions: number;
-  responseRate30s: number | null;
-  averageHandleSeconds: number | null;
-  firstContactResolution: number | null;
-  serviceErrorRate: number | null;
-  csat: number | null;
-  averageStars: number | null;
-  nps: number | null;
-  surveyAnswers: number;
-  repeatInquiryRate: number | null;
-  abandonmentRate: number | null;
-  transferred: number;
-  reopened: number;
-}
+/** Service KPIs as GET /api/metrics/kpis returns them: the shared definitions' figures (rates 0..1, NPS -100..100, null when nothing to measure). */
+export type { Kpis };
 
 export type KpiBreakdown = 'kiosk' | 'skill' | 'agent';
 
