@@ -111,7 +111,8 @@ export function sessionFacts(records: KpiRecords, from: number, to: number, now:
     let handleSeconds = 0;
     for (const c of calls) {
       if (c.answeredAt && c.agentId && !agents.includes(c.agentId)) agents.push(c.agentId);
-      if (c.answeredAt && c.endedAt) handleSeconds += (Date.parse(c.endedAt) - Date.parse(c.answeredAt)) / 1000;
+      // A clock set back during a call must not take time off the others.
+      if (c.answeredAt && c.endedAt) handleSeconds += Math.max(0, (Date.parse(c.endedAt) - Date.parse(c.answeredAt)) / 1000);
     }
     const wrappedAt = session.wrapUp ? Date.parse(session.wrapUp.at) : null;
     const key = keys[i];
@@ -144,7 +145,8 @@ export function kpiFactsOf(f: SessionFacts): SessionKpiFacts {
     startedAt: s.startedAt,
     skill: f.skill,
     agents: f.agents,
-    firstResponseSeconds: s.firstResponseAt ? (Date.parse(s.firstResponseAt) - started) / 1000 : null,
+    // Nor one set back after the start a negative wait.
+    firstResponseSeconds: s.firstResponseAt ? Math.max(0, (Date.parse(s.firstResponseAt) - started) / 1000) : null,
     responseDue: f.responseDue,
     asked: s.decisions.length > 0 || !!s.queuedAt,
     queued: !!s.queuedAt || f.calls.length > 0,

@@ -9,7 +9,7 @@ import type { OutboxJournal } from '../../device/sync/outbox.js';
 import { emptyTally, kpisOf, measuresOf, recordData, sessionKpiFactsSchema, tallySession, type SessionKpiFacts } from '../../protocol/index.js';
 import { openTestJournal } from '../helpers/journal.js';
 import { arraySources } from '../helpers/kpi-sources.js';
-import { at, BRANCH_A_KPIS, BRANCH_A_MEASURES, branchA, DAY_MS, decided, noAccounts, session, T0 } from '../helpers/kpi-fixture.js';
+import { at, BRANCH_A_KPIS, BRANCH_A_MEASURES, branchA, call, DAY_MS, decided, noAccounts, session, T0, wrap } from '../helpers/kpi-fixture.js';
 
 /** The hub's side: the facts as they arrive in a `session` record, without the event. */
 function overTheWire(facts: SessionKpiFacts): SessionKpiFacts {
@@ -54,6 +54,14 @@ describe('session KPI facts', () => {
     expect(reports.kpis(from, to).overall).toEqual(kpis);
     expect(reports.measures()).toEqual(measures);
     expect(reports.sessionKpiFacts(from, to)).toEqual(facts);
+  });
+
+  it('gives facts the hub takes when the clock was set back during a session (no negative wait or handle time)', () => {
+    const skewed = session('z', 100, { queuedAt: at(101), agentAnsweredAt: at(90), firstResponseAt: at(90), wrapUp: wrap(300, true, true) });
+    const records = { sessions: [skewed], calls: [call('z', 'a1', 101, 150, 140)], scorecards: [] };
+    const [facts] = sessionFacts(records, T0, T0 + DAY_MS, T0 + DAY_MS).map(kpiFactsOf);
+    expect(facts).toMatchObject({ firstResponseSeconds: 0, handleSeconds: 0, agents: ['a1'] });
+    expect(overTheWire(facts!)).toEqual(facts);
   });
 });
 
