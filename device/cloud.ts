@@ -18,8 +18,6 @@ export interface CloudSync {
   factsSweep: FactsSweep;
   /** The embedded hub, when the appliance runs without a fleet broker. */
   hub: RunningHub | null;
-  /** The embedded hub's operator account, kept in `<dataDir>/fleet/hub-operator.json`. */
-  hubOperator: { name: string; password: string } | null;
   close(): Promise<void>;
 }
 
@@ -121,7 +119,6 @@ export async function startCloudSync(
   else log.warn('no BRANCHLINE_FLEET_PUBLIC_KEY_FILE: this appliance rejects every fleet release');
 
   let hub: RunningHub | null = null;
-  let operator: CloudSync['hubOperator'] = null;
   if (broker && publicKeyPem) {
     hub = await startHub({
       dataDir: path.join(config.dataDir, 'hub'),
@@ -137,7 +134,8 @@ export async function startCloudSync(
       log: log.child({ component: 'hub' }),
     });
     const operatorFile = path.join(fleetDir, 'hub-operator.json');
-    operator = await localOperator(hub, operatorFile);
+    // The fleet CLI on this machine signs in with the account in this file.
+    await localOperator(hub, operatorFile);
     log.info({ url: hub.url, operatorFile }, 'embedded fleet hub started');
   }
   const sync = await DeviceSync.start(
@@ -160,7 +158,6 @@ export async function startCloudSync(
     sync,
     factsSweep,
     hub,
-    hubOperator: operator,
     async close() {
       sync.close();
       await hub?.close();

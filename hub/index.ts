@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import mqtt from 'mqtt';
@@ -97,20 +97,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 }
 
 /** The operator account of a single appliance's embedded hub: made at first start, its password in a file for the appliance's user only. */
-export async function localOperator(running: RunningHub, file: string): Promise<{ name: string; password: string }> {
+export async function localOperator(running: RunningHub, file: string): Promise<void> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as { name: string; password: string };
+    await access(file);
+    return;
   } catch {
-    const account = { name: 'fleet', password: randomPassword(24) };
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    // The file first: an account whose password was never written down would lock this appliance's owner out.
-    await writeFile(file, `${JSON.stringify(account)}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      await running.operators.add(account.name, 'operator', account.password, CONSOLE_ACTOR);
-    } catch (err) {
-      if (!(err instanceof HubError && err.kind === 'conflict')) throw err;
-      await running.operators.setPassword(account.name, account.password, CONSOLE_ACTOR);
-    }
-    return account;
+    // Not made yet.
+  }
+  const account = { name: 'fleet', password: randomPassword(24) };
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  // The file first: an account whose password was never written down would lock this appliance's owner out.
+  await writeFile(file, `${JSON.stringify(account)}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await running.operators.add(account.name, 'operator', account.password, CONSOLE_ACTOR);
+  } catch (err) {
+    if (!(err instanceof HubError && err.kind === 'conflict')) throw err;
+    await running.operators.setPassword(account.name, account.password, CONSOLE_ACTOR);
   }
 }
