@@ -7,8 +7,8 @@ export async function asAdmin(request: APIRequestContext): Promise<APIRequestCon
   return request;
 }
 
-export async function createAgent(request: APIRequestContext, username: string, password: string, displayName: string, skillGroups = ['general']): Promise<void> {
-  const res = await (await asAdmin(request)).post('/api/admin/users', { data: { username, displayName, language: 'en', skillGroups, password } });
+export async function createAgent(request: APIRequestContext, username: string, password: string, displayName: string, skillGroups = ['general'], language: 'zh-Hant' | 'zh-Hans' | 'en' = 'en'): Promise<void> {
+  const res = await (await asAdmin(request)).post('/api/admin/users', { data: { username, displayName, language, skillGroups, password } });
   if (res.status() !== 201) throw new Error(`creating ${username} failed: ${res.status()} ${await res.text()}`);
 }
 

@@ -1,5 +1,6 @@
 import type { Kpis } from '../../../protocol/kpi.js';
-import { clock, percent, signed } from './format';
+import { CATALOGUES, type Language } from './i18n/index.js';
+import { clock, DASH } from './format';
 
 /** Service KPIs as GET /api/metrics/kpis returns them: the shared definitions' figures (rates 0..1, NPS -100..100, null when nothing to measure). */
 export type { Kpis };
@@ -29,15 +30,48 @@ export interface Metric {
   max: number | null;
 }
 
-/** The KPIs a supervisor reads, with the definitions the appliance computes them by (device/metrics/kpis.ts). */
-export const METRICS: Metric[] = [
-  { key: 'sessions', label: 'Sessions', short: 'Sessions', definition: 'Service sessions that started in the period.', format: (v) => String(v ?? 0), min: 0, max: null },
-  { key: 'responseRate30s', label: 'Answered within 30 s', short: '30-s response', definition: 'First answer (bot or agent) within 30 s of the start of the session.', format: percent, min: 0, max: 1 },
-  { key: 'averageHandleSeconds', label: 'Average handle time', short: 'Handle time', definition: 'Agent time in calls per session an agent handled (mm:ss).', format: clock, min: 0, max: null },
-  { key: 'firstContactResolution', label: 'First-contact resolution', short: 'FCR', definition: 'Resolved by the first agent, not reopened, and no repeat inquiry within 7 days (of wrapped-up sessions).', format: percent, min: 0, max: 1 },
-  { key: 'serviceErrorRate', label: 'Service errors', short: 'Service errors', definition: 'Sessions whose QA scorecard is below 60, of all scorecards.', format: percent, min: 0, max: 1 },
-  { key: 'csat', label: 'CSAT', short: 'CSAT', definition: 'Share of survey ratings with 4 or 5 stars.', format: percent, min: 0, max: 1 },
-  { key: 'nps', label: 'NPS', short: 'NPS', definition: 'Promoters (9-10) minus detractors (0-6), as a share of all "would you recommend us" answers: -100 to +100.', format: signed, min: -100, max: 100 },
-  { key: 'repeatInquiryRate', label: 'Repeat inquiries', short: 'Repeats', definition: 'The same identified customer with the same intent again within 7 days.', format: percent, min: 0, max: 1 },
-  { key: 'abandonmentRate', label: 'Abandoned', short: 'Abandoned', definition: 'Asked for an agent and left before one answered.', format: percent, min: 0, max: 1 },
+type Shown = Omit<Metric, 'label' | 'short' | 'definition' | 'format'> & { kind: 'count' | 'rate' | 'clock' | 'score' };
+
+/** The KPIs a supervisor reads, in order, with the definitions the appliance computes them by (device/metrics/kpis.ts). */
+const SHOWN: Shown[] = [
+  { key: 'sessions', kind: 'count', min: 0, max: null },
+  { key: 'responseRate30s', kind: 'rate', min: 0, max: 1 },
+  { key: 'averageHandleSeconds', kind: 'clock', min: 0, max: null },
+  { key: 'firstContactResolution', kind: 'rate', min: 0, max: 1 },
+  { key: 'serviceErrorRate', kind: 'rate', min: 0, max: 1 },
+  { key: 'csat', kind: 'rate', min: 0, max: 1 },
+  { key: 'nps', kind: 'score', min: -100, max: 100 },
+  { key: 'repeatInquiryRate', kind: 'rate', min: 0, max: 1 },
+  { key: 'abandonmentRate', kind: 'rate', min: 0, max: 1 },
 ];
+
+/** A rate 0..1 as a percentage with at most one decimal, in the reader's language ("87.5%"); null as a dash. */
+export function ratePercent(lang: Language): (value: number | null) => string {
+  const nf = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 });
+  return (value) => (value === null ? DASH : nf.format(value));
+}
+
+function formatter(kind: Shown['kind'], lang: Language): (value: number | null) => string {
+  switch (kind) {
+    case 'count': {
+      const nf = new Intl.NumberFormat(lang);
+      return (value) => nf.format(value ?? 0);
+    }
+    case 'rate':
+      return ratePercent(lang);
+    case 'clock':
+      // mm:ss reads the same in every language.
+      return clock;
+    case 'score': {
+      // As a net promoter score is written: "+40", "0", "-15".
+      const nf = new Intl.NumberFormat(lang, { maximumFractionDigits: 0, signDisplay: 'exceptZero' });
+      return (value) => (value === null ? DASH : nf.format(value));
+    }
+  }
+}
+
+/** The KPIs a supervisor reads, with their names, definitions and number formats in `lang`. */
+export function metrics(lang: Language): Metric[] {
+  const texts = CATALOGUES[lang].admin.metrics;
+  return SHOWN.map(({ kind, ...m }) => ({ ...m, ...texts[m.key], format: formatter(kind, lang) }));
+}
