@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import AxeBuilder from '@axe-core/playwright';
 import { chromium } from '@playwright/test';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -139,11 +140,12 @@ describe('several hubs, one fleet (PostgreSQL and mosquitto)', () => {
     expect((await call(a!, operator, '/api/fleet')).status).toBe(401);
   }, 60_000);
 
-  it('shows the whole fleet on the fleet page of any instance, in the reader language', async () => {
+  it('shows the whole fleet on the fleet page of any instance, in the reader language, with no serious accessibility fault', async () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
     try {
       for (const hub of [hubs[2]!, hubs[1]!]) {
-        const page = await browser.newPage({ locale: 'zh-TW' });
+        const context = await browser.newContext({ locale: 'zh-TW' });
+        const page = await context.newPage();
         await page.goto(hub.url);
         await page.getByLabel('操作員名稱').fill(OPERATOR.name);
         await page.getByLabel('密碼').fill(OPERATOR.password);
@@ -151,7 +153,9 @@ describe('several hubs, one fleet (PostgreSQL and mosquitto)', () => {
         await expect.poll(() => page.locator('#devices tr').count(), { timeout: 15_000 }).toBe(DEVICES);
         expect(await page.locator('#hub').textContent()).toContain(`實例 ${hub.name}`);
         expect(await page.locator('#hub').textContent()).toContain(new Intl.NumberFormat('zh-Hant').format(TOTAL));
-        await page.close();
+        const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+        await context.close();
       }
     } finally {
       await browser.close();
