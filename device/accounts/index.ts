@@ -181,7 +181,7 @@ export class Accounts {
       },
     });
     const user = seen.user;
-    if (!user || !accepted(valid)) throw new AccountError(401, 'wrong username or password');
+    if (!user || !accepted(valid)) throw new AccountError(401, 'wrong username or password', undefined, 'login_failed');
     const id = randomUUID();
     const secret = randomSecret();
     const now = Date.now();
@@ -189,7 +189,7 @@ export class Accounts {
     await this.store.update((d) => {
       // Removed, disabled or given a new password while its check ran: the check no longer holds.
       if (!d.users.some((u) => u.id === user.id && u.passwordHash === user.passwordHash && !u.disabled)) {
-        throw new AccountError(401, 'wrong username or password');
+        throw new AccountError(401, 'wrong username or password', undefined, 'login_failed');
       }
       d.authSessions = d.authSessions.filter((s) => Date.parse(s.expiresAt) > now);
       d.authSessions.push({ id, tokenHash: sha256(secret), userId: user.id, createdAt: new Date(now).toISOString(), expiresAt });
@@ -316,7 +316,7 @@ function isLastAdmin(users: readonly UserRecord[], user: UserRecord): boolean {
 
 function tooManyAttempts(limits: RateLimiterRes[]): AccountError {
   const retry = Math.max(1, ...limits.map((s) => Math.ceil(s.msBeforeNext / 1000)));
-  return new AccountError(429, 'too many failed login attempts; try again later', retry);
+  return new AccountError(429, 'too many failed login attempts; try again later', retry, 'login_locked');
 }
 
 /** The fields a change sets: an absent one keeps its value rather than becoming undefined in the store. */

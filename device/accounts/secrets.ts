@@ -30,7 +30,7 @@ async function inTurn<T>(task: () => Promise<T>): Promise<T> {
   try {
     return await hashes.run(task);
   } catch (err) {
-    if (err instanceof QueueFullError) throw new AccountError(429, 'too many logins at once; try again in a moment', 1);
+    if (err instanceof QueueFullError) throw new AccountError(429, 'too many logins at once; try again in a moment', 1, 'logins_busy');
     throw err;
   }
 }

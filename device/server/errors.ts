@@ -28,24 +28,27 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
 const STORE_RETRY_SECONDS = 30;
 
 /**
- * Every error leaves as `{ error, message }` with a 4xx status for the caller's mistakes; a store that
+ * Every error leaves as `{ error, message }` (and `code` and `params` when the screen can say it in its
+ * reader's language) with a 4xx status for the caller's mistakes; a store that
  * cannot write (disk full, read-only) gives 503 with the reason, since nothing the caller sends can fix
  * it; anything else is logged and answered with a 500 that reveals nothing internal.
  */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError & { retryAfterSeconds?: number }, request, reply) => {
+  app.setErrorHandler((err: FastifyError & { retryAfterSeconds?: number; params?: Record<string, string | number> }, request, reply) => {
     if (err instanceof StoreError && err.kind !== 'schema') {
       request.log.error({ err: err.message, kind: err.kind }, 'request refused: the store cannot write');
       reply.header('retry-after', String(STORE_RETRY_SECONDS));
-      return reply.status(503).send({ error: 'store_unavailable', message: `The appliance cannot save data right now: ${err.message}` });
+      return reply.status(503).send({ error: 'store_unavailable', code: 'store_unavailable', params: { reason: err.message }, message: `The appliance cannot save data right now: ${err.message}` });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) {
       request.log.error({ err }, 'request failed');
-      return reply.status(500).send({ error: 'internal', message: 'internal error' });
+      return reply.status(500).send({ error: 'internal', code: 'internal', message: 'internal error' });
     }
     if (err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
-    return reply.status(status).send({ error: errorName(status), message: err.message });
+    // A domain error with a code of its own names it, with its parameters, for the reader's language.
+    const named = typeof err.code === 'string' && /^[a-z_]+$/.test(err.code) ? { code: err.code, ...(err.params ? { params: err.params } : {}) } : {};
+    return reply.status(status).send({ error: errorName(status), ...named, message: err.message });
   });
 }
 

@@ -4,10 +4,16 @@ import { createAgent } from './admin-api.js';
 test('the agent console speaks the agent\u2019s own language, and the agent can switch it on this device', async ({ page, request }) => {
   await createAgent(request, 'e2e.chen', 'e2e chen password', '陳雅婷', ['general'], 'zh-Hant');
   await page.goto('/agent');
-  // Nobody has signed in on this browser yet: the sign-in screen follows the browser (English here).
-  await page.getByLabel('Username').fill('e2e.chen');
-  await page.getByLabel('Password').fill('e2e chen password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Nobody has signed in on this browser yet: the sign-in screen follows the browser (English here) until switched.
+  await expect(page.getByLabel('Username')).toBeVisible();
+  await page.getByLabel('Language').selectOption('zh-Hant');
+  await page.getByLabel('帳號').fill('e2e.chen');
+  await page.getByLabel('密碼').fill('not the password');
+  await page.getByRole('button', { name: '登入' }).click();
+  // The appliance names the error; the screen says it in its reader's language.
+  await expect(page.getByRole('alert')).toHaveText('帳號或密碼錯誤');
+  await page.getByLabel('密碼').fill('e2e chen password');
+  await page.getByRole('button', { name: '登入' }).click();
 
   await expect(page.getByRole('heading', { name: '您的狀態' })).toBeVisible();
   await expect(page.getByRole('heading', { name: '等候佇列' })).toBeVisible();

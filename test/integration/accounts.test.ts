@@ -76,6 +76,8 @@ describe('login and logout', () => {
     expect(unknown.status).toBe(401);
     expect(wrong.body).toEqual(unknown.body);
     expect(wrong.body.message).toBe('wrong username or password');
+    // The screen says it in its reader's language from the code.
+    expect(wrong.body.code).toBe('login_failed');
     expect(client.cookie).toBeNull();
   });
 

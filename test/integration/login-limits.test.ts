@@ -32,6 +32,7 @@ describe('login limits under concurrency (5 per account, 20 per address)', () =>
     const right = await new TestClient(appliance, '192.0.2.200').login('burst.target', PASSWORD);
     expect(right.status).toBe(429);
     expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    expect(right.body).toMatchObject({ code: 'login_locked', params: { seconds: Number(right.headers['retry-after']) } });
   }, 60_000);
 
   it('holds one address trying many accounts at once to its limit, without touching other addresses', async () => {

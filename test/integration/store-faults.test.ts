@@ -126,7 +126,7 @@ describe('a disk that cannot be written while a call is running', () => {
       // Writes to the reference store and to the journals are refused with the reason, not a crash.
       const refused = await admin.request('POST', '/api/admin/kiosks', { name: 'Refused kiosk' });
       expect(refused.status).toBe(503);
-      expect(refused.body).toMatchObject({ error: 'store_unavailable' });
+      expect(refused.body).toMatchObject({ error: 'store_unavailable', code: 'store_unavailable', params: { reason: expect.stringMatching(/disk is full/) } });
       expect(String(refused.body.message)).toMatch(/disk is full/);
       expect(subsystem((await health(admin)).body, 'store')).toMatch(/disk is full \(ENOSPC\)/);
       expect((await kioskStartsSession()).status).toBe(503);

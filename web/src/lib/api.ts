@@ -1,8 +1,12 @@
 /** A failed call to the appliance, with the message the appliance gave. */
+import { errorMessage } from './errors';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The appliance's name for the error, when it has one (`login_failed`, `store_unavailable`, ...). */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -62,7 +66,10 @@ export async function upload<T>(path: string, text: string, contentType: string)
 async function answer<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T;
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, (data as { message?: string }).message ?? response.statusText);
+  if (!response.ok) {
+    const { message, code, params } = data as { message?: string; code?: string; params?: Record<string, string | number> };
+    throw new ApiError(response.status, errorMessage(code, params, message ?? response.statusText), code);
+  }
   return data as T;
 }
 

@@ -47,6 +47,10 @@ export const en = {
     waitingTitle: 'Finding an agent for you',
     position: (n: number) => `You are number ${n} in line`,
     offline: 'Connection lost, reconnecting…',
+    idleTitle: 'Are you still there?',
+    idleBody: (s: number) => `To keep what you typed private, this screen goes back to the start in ${s} s.`,
+    idleQueueBody: (s: number) => `Tap below to keep your place in line; otherwise your request is cancelled in ${s} s.`,
+    idleContinue: "I'm still here",
     call: {
       mute: 'Mute', unmute: 'Unmute', cameraOff: 'Camera off', cameraOn: 'Camera on', end: 'End call',
       chatPlaceholder: 'Type a message…', send: 'Send', chatTitle: 'Messages', you: 'You',
@@ -77,6 +81,8 @@ export const en = {
   staff: {
     signOut: 'Sign out',
     language: 'Language',
+    /** The heading, for screen readers, of a table column of buttons. */
+    actions: 'Actions',
     roles: { admin: 'admin', supervisor: 'supervisor', agent: 'agent' } as Record<string, string>,
     login: { username: 'Username', password: 'Password', signIn: 'Sign in', signingIn: 'Signing in…', unreachable: 'The appliance cannot be reached.' },
   },
@@ -142,6 +148,14 @@ export const en = {
     latestScores: (scores: string) => `Latest scores: ${scores}`,
     notScored: 'n/a',
     noWeakness: 'No recurring weakness: keep it up.',
+  },
+  /** Messages of the appliance's errors by their code, as every screen shows them. */
+  errors: {
+    store_unavailable: (p: { reason?: string }) => `The appliance cannot save data right now${p.reason ? `: ${p.reason}` : ''}. Please try again shortly.`,
+    internal: 'Something went wrong on the appliance. Please try again.',
+    login_failed: 'wrong username or password',
+    login_locked: (p: { seconds?: number }) => `Too many failed sign-ins. Try again in ${p.seconds ?? 60} s.`,
+    logins_busy: 'Too many sign-ins at once. Try again in a moment.',
   },
   /** The admin pages, one block per panel. */
   admin: {

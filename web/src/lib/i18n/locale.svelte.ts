@@ -1,4 +1,5 @@
 import { browser } from '$app/environment';
+import { showErrorsIn } from '../errors';
 import { CATALOGUES, isLanguage, type Catalogue, type Language } from './index.js';
 
 const KEY = 'branchline-staff-language';
@@ -51,3 +52,4 @@ function fromBrowser(tag: string): Language {
 }
 
 export const staffLocale = new StaffLocale();
+showErrorsIn(() => staffLocale.lang);

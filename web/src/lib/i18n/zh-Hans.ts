@@ -46,6 +46,10 @@ export const zhHans = {
     waitingTitle: '正在为您安排专员',
     position: (n) => `您目前排在第 ${n} 位`,
     offline: '连接中断，正在重新连接…',
+    idleTitle: '您还在吗？',
+    idleBody: (s) => `为保护您输入的信息，页面将在 ${s} 秒后回到首页。`,
+    idleQueueBody: (s) => `请点击下方按钮保留排队位置，否则您的请求将在 ${s} 秒后取消。`,
+    idleContinue: '我还在',
     call: {
       mute: '静音', unmute: '取消静音', cameraOff: '关闭摄像头', cameraOn: '开启摄像头', end: '结束通话',
       chatPlaceholder: '输入消息…', send: '发送', chatTitle: '文字消息', you: '您',
@@ -76,6 +80,7 @@ export const zhHans = {
   staff: {
     signOut: '退出',
     language: '语言',
+    actions: '操作',
     roles: { admin: '管理员', supervisor: '主管', agent: '专员' },
     login: { username: '账号', password: '密码', signIn: '登录', signingIn: '登录中…', unreachable: '无法连接到服务主机。' },
   },
@@ -143,6 +148,13 @@ export const zhHans = {
     noWeakness: '没有反复出现的弱项，请继续保持。',
   },
   /** The admin pages, one block per panel. */
+  errors: {
+    store_unavailable: (p) => `服务主机目前无法保存数据${p.reason ? `（${p.reason}）` : ''}，请稍后再试。`,
+    internal: '服务主机出错，请重试。',
+    login_failed: '账号或密码错误',
+    login_locked: (p) => `登录失败次数过多，请在 ${p.seconds ?? 60} 秒后重试。`,
+    logins_busy: '同时登录的人数过多，请稍后再试。',
+  },
   admin: {
     knowledge: {
       tabs: { articles: '文章', tickets: '工单', ingestion: '内容导入', review: '每月复核' },

@@ -46,6 +46,10 @@ export const zhHant = {
     waitingTitle: '正在為您安排專員',
     position: (n) => `您目前排在第 ${n} 位`,
     offline: '連線中斷，正在重新連線…',
+    idleTitle: '您還在嗎？',
+    idleBody: (s) => `為保護您輸入的資料，畫面將於 ${s} 秒後回到首頁。`,
+    idleQueueBody: (s) => `請點選下方按鈕保留排隊位置，否則您的請求將於 ${s} 秒後取消。`,
+    idleContinue: '我還在',
     call: {
       mute: '靜音', unmute: '取消靜音', cameraOff: '關閉鏡頭', cameraOn: '開啟鏡頭', end: '結束通話',
       chatPlaceholder: '輸入訊息…', send: '送出', chatTitle: '文字訊息', you: '您',
@@ -76,6 +80,7 @@ export const zhHant = {
   staff: {
     signOut: '登出',
     language: '語言',
+    actions: '操作',
     roles: { admin: '管理員', supervisor: '主管', agent: '專員' },
     login: { username: '帳號', password: '密碼', signIn: '登入', signingIn: '登入中…', unreachable: '無法連線到服務主機。' },
   },
@@ -143,6 +148,13 @@ export const zhHant = {
     noWeakness: '沒有重複出現的弱項，請繼續保持。',
   },
   /** The admin pages, one block per panel. */
+  errors: {
+    store_unavailable: (p) => `服務主機目前無法儲存資料${p.reason ? `（${p.reason}）` : ''}，請稍後再試。`,
+    internal: '服務主機發生錯誤，請再試一次。',
+    login_failed: '帳號或密碼錯誤',
+    login_locked: (p) => `登入失敗次數過多，請於 ${p.seconds ?? 60} 秒後再試。`,
+    logins_busy: '同時登入的人數過多，請稍後再試。',
+  },
   admin: {
     knowledge: {
       tabs: { articles: '文章', tickets: '工單', ingestion: '內容匯入', review: '每月檢視' },
