@@ -125,6 +125,11 @@ const RECORD_COLUMNS = 8;
 const inKeyOrder = (rows: Map<string, SqlValue[]>): SqlValue[] =>
   [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).flatMap(([, row]) => row);
 
+async function chunkAt(sql: Sql, releaseId: string, path: string, index: number): Promise<Buffer | null> {
+  const [row] = await sql.query<{ data: Buffer }>('SELECT data FROM hub_release_chunks WHERE release_id = $1 AND path = $2 AND idx = $3', [releaseId, path, index]);
+  return row ? Buffer.from(row.data) : null;
+}
+
 /** Uploads and the seal of one release take turns (SQLite's transactions already do). */
 const RELEASE_LOCK = { postgres: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', sqlite: null } as const;
 
@@ -338,15 +343,14 @@ export class HubStore {
   /** The chunks of an uploaded file in order, one query each (a model file is tens of megabytes). */
   private async *chunksOf(sql: Sql, releaseId: string, path: string): AsyncGenerator<Buffer> {
     for (let index = 0; ; index++) {
-      const [row] = await sql.query<{ data: Buffer }>('SELECT data FROM hub_release_chunks WHERE release_id = $1 AND path = $2 AND idx = $3', [releaseId, path, index]);
-      if (!row) return;
-      yield Buffer.from(row.data);
+      const chunk = await chunkAt(sql, releaseId, path, index);
+      if (!chunk) return;
+      yield chunk;
     }
   }
 
-  async releaseChunk(releaseId: string, path: string, index: number): Promise<Buffer | null> {
-    const [row] = await this.db.query<{ data: Buffer }>('SELECT data FROM hub_release_chunks WHERE release_id = $1 AND path = $2 AND idx = $3', [releaseId, path, index]);
-    return row ? Buffer.from(row.data) : null;
+  releaseChunk(releaseId: string, path: string, index: number): Promise<Buffer | null> {
+    return chunkAt(this.db, releaseId, path, index);
   }
 
   async releaseChunkCount(releaseId: string, path: string): Promise<number> {
