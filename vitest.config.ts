@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -30,7 +31,16 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     sequence: { sequencer: LongFilesFirst },
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
-    exclude: configDefaults.exclude,
+    projects: [
+      { extends: true, test: { name: 'appliance', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'], exclude: configDefaults.exclude } },
+      {
+        // The web app's state classes use Svelte runes, which only the Svelte compiler turns into code; the
+        // browser build of Svelte is the one the kiosk and the consoles run.
+        extends: true,
+        plugins: [svelte({ configFile: false })],
+        resolve: { conditions: ['browser'], alias: { $lib: new URL('./web/src/lib', import.meta.url).pathname } },
+        test: { name: 'web', include: ['web/src/**/*.test.ts'] },
+      },
+    ],
   },
 });
