@@ -2,7 +2,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { CATALOGUES, LANGUAGES, LANGUAGE_NAMES, type Language } from '../../web/src/lib/i18n/index.js';
 import { asAdmin, createAgent, createKiosk } from './admin-api.js';
-import { expectFramesFlowing, framesDecoded, openKiosk } from './call-helpers.js';
+import { expectFramesFlowing, framesDecoded, openAgent, openKiosk } from './call-helpers.js';
 
 /**
  * The kiosk on the displays it stands on: a 1080x1920 floor kiosk, a 1920x1080 screen and a 1280x800
@@ -189,13 +189,8 @@ async function openSizedKiosk(browser: Browser, token: string, viewport: { width
 }
 
 async function signInAvailable(browser: Browser, username: string, password: string): Promise<BrowserContext> {
-  const context = await browser.newContext();
-  const agent = await context.newPage();
-  await agent.goto('/agent');
-  await agent.getByLabel('Username').fill(username);
-  await agent.getByLabel('Password').fill(password);
-  await agent.getByRole('button', { name: 'Sign in' }).click();
-  await agent.getByRole('radio', { name: 'Available' }).click();
+  const { context, page } = await openAgent(browser, username, password);
+  await page.getByRole('radio', { name: 'Available' }).click();
   return context;
 }
 
