@@ -1,8 +1,8 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { CATALOGUES, LANGUAGES, type Language } from '../../web/src/lib/i18n/index.js';
 import { asAdmin, createAgent, createKiosk } from './admin-api.js';
 import { expectFramesFlowing, openAgent, openKiosk } from './call-helpers.js';
+import { blockers } from './axe.js';
 
 /**
  * Every staff screen, in every language, has no serious or critical axe violation, and keyboard focus
@@ -14,19 +14,6 @@ const AGENT_NAME = '林佳穎';
 const CUSTOMER = 'A11y customer';
 const BASELINE = 'A11y complaints';
 const TICKET = 'Can I change the PIN of my card at the kiosk?';
-
-/** The axe violations on screen that a user would be stopped by, one readable line per element. */
-async function blockers(page: Page, screen: string, lang: Language): Promise<string[]> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) =>
-      v.nodes.map((node) => {
-        const detail = (node.failureSummary ?? '').replace(/\s+/g, ' ').trim();
-        return `${screen} [${lang}] ${v.id} (${v.impact}): ${node.target.join(' >> ')} — ${v.help}. ${detail}`;
-      }),
-    );
-}
 
 /** Checked softly, so that one run lists the violations of every screen rather than stopping at the first. */
 async function expectAccessible(page: Page, screen: string, lang: Language): Promise<void> {

@@ -1,8 +1,8 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import { CATALOGUES, LANGUAGES, LANGUAGE_NAMES, type Language } from '../../web/src/lib/i18n/index.js';
 import { asAdmin, createAgent, createKiosk } from './admin-api.js';
 import { expectFramesFlowing, framesDecoded, openAgent, openKiosk } from './call-helpers.js';
+import { blockers } from './axe.js';
 
 /**
  * The kiosk on the displays it stands on: a 1080x1920 floor kiosk, a 1920x1080 screen and a 1280x800
@@ -130,15 +130,6 @@ async function expectTouchTargets(page: Page, screen: string): Promise<void> {
     MIN_TARGET,
   );
   expect(small, `touch targets under ${MIN_TARGET} px on ${screen}`).toEqual([]);
-}
-
-/** The axe violations that would stop a customer, one readable line per element (within `only`, if given). */
-async function blockers(page: Page, screen: string, lang: Language, only?: string): Promise<string[]> {
-  const builder = new AxeBuilder({ page });
-  const { violations } = await (only ? builder.include(only) : builder).analyze();
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((node) => `${screen} [${lang}] ${v.id} (${v.impact}): ${node.target.join(' >> ')} — ${v.help}. ${(node.failureSummary ?? '').replace(/\s+/g, ' ')}`));
 }
 
 async function chooseLanguage(page: Page, lang: Language): Promise<void> {
