@@ -32,7 +32,15 @@ export default defineConfig({
     hookTimeout: 60_000,
     sequence: { sequencer: LongFilesFirst },
     projects: [
-      { extends: true, test: { name: 'appliance', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'], exclude: configDefaults.exclude } },
+      {
+        extends: true,
+        test: {
+          name: 'appliance',
+          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          exclude: configDefaults.exclude,
+          globalSetup: ['test/helpers/global-setup.ts'],
+        },
+      },
       {
         // The web app's state classes use Svelte runes, which only the Svelte compiler turns into code; the
         // browser build of Svelte is the one the kiosk and the consoles run.

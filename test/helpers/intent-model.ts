@@ -22,14 +22,6 @@ import { trainInParallel } from '../../models/intent/src/parallel.js';
  */
 const SMALL_MODEL_AREAS = ['general.', 'finance.'];
 
-/**
- * A real model of the product's own classifier, only smaller, for tests that ship a model through the
- * fleet: the appliance's ~170 MB artifact takes a minute per push at the chunk rate of MQTT. Trained like
- * the real one (every utterance of its labels and the whole out-of-scope set, the default options) and
- * written with its labels' run-time information, so the appliance loads, probes and routes with it as with
- * the shipped one. Seconds to train, cached by content all the same, under a folder of its own: the cache
- * keeps a few entries per folder, and this one must not push out a held-out model that takes minutes.
- */
 /** The small model's taxonomy and its labels' held-out questions, written as folders for `intent-release`. */
 export async function smallTaxonomy(dir: string): Promise<{ taxonomyDir: string; heldOutDir: string }> {
   const full = await loadTaxonomy(INTENT_TAXONOMY_DIR);
@@ -50,6 +42,15 @@ export async function smallTaxonomy(dir: string): Promise<{ taxonomyDir: string;
   return { taxonomyDir, heldOutDir };
 }
 
+/**
+ * A real model of the product's own classifier, only smaller, for tests that ship a model through the
+ * fleet: the appliance's ~170 MB artifact takes a minute per push at the chunk rate of MQTT. Trained like
+ * the real one (every utterance of its labels and the whole out-of-scope set, the default options) and
+ * written with its labels' run-time information, so the appliance loads, probes and routes with it as with
+ * the shipped one. About a minute and a half to train on two cores, so vitest's global set-up trains it
+ * before the files start; cached by content under a folder of its own: the cache keeps a few entries per
+ * folder, and this one must not push out a held-out model that takes minutes.
+ */
 export async function smallIntentModel(): Promise<string> {
   const key = await trainingInputsHash('small', [fileURLToPath(import.meta.url)]);
   const dir = path.join(branchlineCacheDir(), 'intent-small', key);
