@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { ticketResolveSchema } from '../../protocol/api/index.js';
 import type { BusEvents, FactJournal } from '../bus.js';
-import { LANGUAGES, type KbTicket, type Language, type Tx } from '../store/index.js';
+import type { KbTicket, Language, Tx } from '../store/index.js';
 import { KnowledgeError } from './errors.js';
 import { articleInputSchema, type ArticleInput } from './inputs.js';
 import type { Knowledge } from './knowledge.js';
 import { TicketRepository, type TicketWarningKind } from './ticket-repository.js';
 
-export const ticketCommentSchema = z.strictObject({ text: z.string().trim().min(1).max(2000) });
-export const ticketAssignSchema = z.strictObject({ assignee: z.string().trim().min(1).max(100).nullable() });
-export const newTicketSchema = z.strictObject({ question: z.string().trim().min(1).max(500), intent: z.string().max(100).nullable().default(null), lang: z.enum(LANGUAGES) });
-export const ticketResolveSchema = z.union([
-  z.strictObject({ articleId: z.uuid('articleId must be a UUID') }),
-  z.strictObject({ article: articleInputSchema }),
-]);
+export { newTicketSchema, ticketAssignSchema, ticketCommentSchema, ticketResolveSchema } from '../../protocol/api/index.js';
 
 export interface TicketOptions {
   slaHours: number;

@@ -8,17 +8,11 @@ import type { FactJournal } from '../bus.js';
 import { KpiDays } from './kpi-days.js';
 import { KpiReports } from './kpi-reports.js';
 import type { Kpis } from '../../protocol/index.js';
+import type { Wallboard } from '../../protocol/api/index.js';
 import { iso, type KpiSources } from './sources.js';
 
-export interface Wallboard {
-  at: string;
-  waiting: number;
-  longestWaitSeconds: number | null;
-  waitingBySkill: Record<string, number>;
-  agents: Record<string, number>;
-  activeCalls: number;
-  alerts: { at: string; level: string; rule: string; reason: string; sessionId: string }[];
-}
+// The wallboard's shape is the wire's (protocol/api), which the web page reads too.
+export type { Wallboard } from '../../protocol/api/index.js';
 
 /** Figures of the Prometheus endpoint that come from the KPIs of today (UTC). */
 const KPI_GAUGES: [keyof Kpis, string][] = [
@@ -142,7 +136,7 @@ export class Metrics {
     const agents: Record<string, number> = Object.fromEntries([...PRESENCE_STATES, 'offline'].map((s) => [s, 0]));
     const connected = new Set(this.calls.connectedAgents());
     for (const user of this.accounts.listUsers()) if (user.role === 'agent') agents[connected.has(user.id) ? this.presence.get(user.id).state : 'offline']! += 1;
-    const alerts = this.sources.recentAlerts(WALLBOARD_ALERTS, iso(now - ALERT_WINDOW_MS + 1)).map((a) => ({ at: a.at, level: a.level, rule: a.rule, reason: a.reason, sessionId: a.sessionId }));
+    const alerts = this.sources.recentAlerts(WALLBOARD_ALERTS, iso(now - ALERT_WINDOW_MS + 1)).map((a) => ({ at: a.at, level: a.level, rule: a.rule, reason: a.reason, ...(a.code ? { code: a.code, params: a.params ?? {} } : {}), sessionId: a.sessionId }));
     return {
       at: new Date(now).toISOString(),
       waiting: queue.length,

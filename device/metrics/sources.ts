@@ -19,7 +19,7 @@ export interface KpiSources {
   recentAlerts(limit: number, sinceIso: string): WallboardAlert[];
 }
 
-export type WallboardAlert = Pick<SenseAlert, 'at' | 'level' | 'rule' | 'reason' | 'sessionId'>;
+export type WallboardAlert = Pick<SenseAlert, 'at' | 'level' | 'rule' | 'reason' | 'code' | 'params' | 'sessionId'>;
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 

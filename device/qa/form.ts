@@ -1,59 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { formInputSchema, RULE_KINDS } from '../../protocol/api/index.js';
 
-/** The automatic rules a question can use; `params` tunes each (phrases, targets). */
-export const RULE_KINDS = [
-  'greeting',
-  'identification',
-  'time-to-answer',
-  'silence',
-  'interruptions',
-  'empathy',
-  'knowledge-accuracy',
-  'required-phrases',
-  'prohibited-phrases',
-  'resolution',
-  'ticket-when-unresolved',
-  'closing',
-  'csat',
-  'emotion-improved',
-  'handle-time',
-  'transfers',
-  'routing-confirmed',
-  'de-escalation',
-  'reply-coverage',
-  'knowledge-used',
-] as const;
+// The form's schema is the wire's (protocol/api): PUT /api/qa/form validates with it, and so does saveForm.
+export { formInputSchema, RULE_KINDS } from '../../protocol/api/index.js';
 export type RuleKind = (typeof RULE_KINDS)[number];
 
-const phrases = z.array(z.string().min(1).max(100)).max(100);
-export const ruleParamsSchema = z
-  .strictObject({
-    phrases: phrases.optional(),
-    targetSeconds: z.number().positive().max(86_400).optional(),
-    maxShare: z.number().min(0).max(1).optional(),
-    maxCount: z.number().int().min(0).max(1000).optional(),
-    minScore: z.number().min(1).max(5).optional(),
-  })
-  .default({});
-
-export const questionSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9-]{1,60}$/),
-  title: z.string().min(1).max(200),
-  weight: z.number().min(0).max(100),
-  rule: z.enum(RULE_KINDS),
-  params: ruleParamsSchema,
-});
-
-export const formInputSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  sections: z
-    .array(z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,60}$/), title: z.string().min(1).max(200), questions: z.array(questionSchema).min(1).max(50) }))
-    .min(1)
-    .max(20),
-});
-
 export type FormInput = z.output<typeof formInputSchema>;
-export type Question = z.output<typeof questionSchema>;
+export type Question = FormInput['sections'][number]['questions'][number];
 export interface EvaluationForm extends FormInput {
   version: number;
   createdAt: string;

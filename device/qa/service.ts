@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { disputeSchema, overrideSchema } from '../../protocol/api/index.js';
 import type { EventBus, FactJournal } from '../bus.js';
 import type { Language, QaScorecardRecord, Store } from '../store/index.js';
 import { mineBestPractice, type Handbook, type MinedSession } from './best-practice.js';
@@ -9,8 +10,7 @@ import { DEFAULT_FORM, formInputSchema, type EvaluationForm, type FormInput } fr
 import { ScorecardRepository, type ScorecardSummary } from './scorecard-repository.js';
 import { scoreSession } from './scoring.js';
 
-export const overrideSchema = z.strictObject({ questionId: z.string().min(1).max(60), score: z.number().min(0).max(1).nullable(), reason: z.string().trim().min(1).max(1000) });
-export const disputeSchema = z.strictObject({ questionId: z.string().min(1).max(60), reason: z.string().trim().min(1).max(1000) });
+export { disputeSchema, overrideSchema } from '../../protocol/api/index.js';
 
 /** A request that does not fit: unknown scorecard or question, a dispute about someone else's card. */
 export class QaError extends Error {

@@ -1,27 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { CUSTOMER_TIERS, type CustomerRecord, type CustomerTier, type Store } from '../store/index.js';
+import type { z } from 'zod';
+import type { IDENTIFY_METHODS, newCustomerSchema } from '../../protocol/api/index.js';
+import type { CustomerRecord, CustomerTier, Store } from '../store/index.js';
 
-export const IDENTIFY_METHODS = ['card', 'phone'] as const;
+export { IDENTIFY_METHODS, identifySchema, newCustomerSchema } from '../../protocol/api/index.js';
 export type IdentifyMethod = (typeof IDENTIFY_METHODS)[number];
-
-const digits = (value: string) => value.replace(/[\s-]/g, '');
-const cardNumber = z.string().trim().max(40).transform(digits).pipe(z.string().regex(/^\d{12,19}$/, 'a card number has 12 to 19 digits'));
-const phoneNumber = z.string().trim().max(40).transform((v) => digits(v).replace(/^\+/, '')).pipe(z.string().regex(/^\d{6,15}$/, 'a phone number has 6 to 15 digits'));
-
-export const identifySchema = z.discriminatedUnion('method', [
-  z.strictObject({ method: z.literal('card'), value: cardNumber }),
-  z.strictObject({ method: z.literal('phone'), value: phoneNumber }),
-]);
-
-export const newCustomerSchema = z
-  .strictObject({
-    name: z.string().trim().min(1).max(100),
-    tier: z.enum(CUSTOMER_TIERS),
-    cardNumber: cardNumber.optional(),
-    phone: phoneNumber.optional(),
-  })
-  .refine((c) => c.cardNumber !== undefined || c.phone !== undefined, { message: 'give a card number or a phone number' });
 
 export type NewCustomer = z.output<typeof newCustomerSchema>;
 

@@ -1,6 +1,7 @@
+import type { PRESENCE_STATES } from '../../protocol/api/index.js';
 import type { EventBus } from '../bus.js';
 
-export const PRESENCE_STATES = ['available', 'busy', 'wrap-up', 'away'] as const;
+export { PRESENCE_STATES } from '../../protocol/api/index.js';
 export type PresenceState = (typeof PRESENCE_STATES)[number];
 
 export interface AgentPresence {

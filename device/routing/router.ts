@@ -12,8 +12,7 @@ import type { IntentExampleRepository } from './intent-examples.js';
 import { routedLabelOf, ServiceSessions, type RoutedLabel, type surveySchema } from './service-sessions.js';
 import type { SessionOutline, SessionRepository, SessionSurvey } from './session-repository.js';
 
-export const askSchema = z.strictObject({ text: z.string().trim().min(1, 'type a question').max(500) });
-export const chooseSchema = z.strictObject({ label: z.string().min(1).max(100) });
+export { askSchema, chooseSchema } from '../../protocol/api/index.js';
 
 /** The bot's answer to a question: the best solution the knowledge base has for its intent. */
 export interface BotAnswer {

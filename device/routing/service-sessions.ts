@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { surveySchema } from '../../protocol/api/index.js';
 import type { FactJournal } from '../bus.js';
-import { LANGUAGES, type Language, type ServiceSessionRecord, type StoredDecision } from '../store/index.js';
+import type { Language, ServiceSessionRecord, StoredDecision } from '../store/index.js';
 import { RoutingError } from './errors.js';
 import { IntentExampleRepository } from './intent-examples.js';
 import { SessionRepository, type SessionSurvey } from './session-repository.js';
 
-export const startSessionSchema = z.strictObject({ lang: z.enum(LANGUAGES) });
-export const surveySchema = z
-  .strictObject({ stars: z.number().int().min(1).max(5).optional(), recommend: z.number().int().min(0).max(10).optional() })
-  .refine((v) => v.stars !== undefined || v.recommend !== undefined, 'answer stars (1-5), recommend (0-10) or both');
-export const wrapUpSchema = z.strictObject({ label: z.string().min(1).max(100), resolved: z.boolean() });
+export { startSessionSchema, surveySchema, wrapUpSchema } from '../../protocol/api/index.js';
 
 /** The label a session was last routed to, shown to the agent who takes its call. */
 export interface RoutedLabel {
   label: string;
   confidence: number | null;
   explanation: string;
+  /** Absent in decisions stored before explanations had codes: the page shows `explanation` then. */
+  code?: string;
+  params?: Record<string, string | number>;
 }
 
 /** A visit that has only just started: nothing asked, answered or rated yet. */
@@ -39,7 +39,8 @@ export function newServiceSession(start: Pick<ServiceSessionRecord, 'id' | 'kios
 
 export function routedLabelOf(session: ServiceSessionRecord): RoutedLabel | null {
   const last = session.decisions.filter((d) => d.label).at(-1);
-  return last?.label ? { label: last.label, confidence: last.confidence, explanation: last.explanation } : null;
+  if (!last?.label) return null;
+  return { label: last.label, confidence: last.confidence, explanation: last.explanation, ...(last.code ? { code: last.code, params: last.params ?? {} } : {}) };
 }
 
 /**

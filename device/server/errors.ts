@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { StoreError } from '../store/index.js';
 
 export class HttpError extends Error {
@@ -12,16 +12,9 @@ export class HttpError extends Error {
   }
 }
 
-/** Validates untrusted input; the error names each bad field so the caller can fix it. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const message = result.error.issues
-      .map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message))
-      .join('; ');
-    throw new HttpError(400, message);
-  }
-  return result.data;
+/** The field and the problem of each issue, as a caller reads them: `password: password must have at least 10 characters`. */
+function issuesMessage(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => (i.path.length > 0 ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
 }
 
 /** Seconds a client should wait before trying again a write the disk refused. */
@@ -35,6 +28,11 @@ const STORE_RETRY_SECONDS = 30;
  */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & { retryAfterSeconds?: number; params?: Record<string, string | number> }, request, reply) => {
+    // A request the route's schema refuses reads as any other bad input: each field named with its problem.
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ path: v.instancePath.split('/').filter(Boolean), message: v.message ?? 'invalid' }));
+      return reply.status(400).send({ error: errorName(400), message: issuesMessage(issues) });
+    }
     if (err instanceof StoreError && err.kind !== 'schema') {
       request.log.error({ err: err.message, kind: err.kind }, 'request refused: the store cannot write');
       reply.header('retry-after', String(STORE_RETRY_SECONDS));

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Accounts } from '../accounts/index.js';
 import type { EventBus } from '../bus.js';
 import type { Calls } from '../calls/index.js';
@@ -8,6 +9,7 @@ import type { Ingestion, Knowledge, KnowledgeTickets } from '../knowledge/index.
 import type { Customers, Presence, Router } from '../routing/index.js';
 import type { EmotionSensing } from '../sense/index.js';
 import type { QualityInspection } from '../qa/index.js';
+import { installApiDocs } from './docs.js';
 import { installErrorHandler } from './errors.js';
 import { SESSION_COOKIE } from './auth.js';
 import { installSecurity } from './security.js';
@@ -60,6 +62,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log,
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  // Requests are validated, and answers serialised, by the zod schemas of protocol/api.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // A request sent without a body reads as an empty form, so that its error names each missing field.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
   });
   app.decorateRequest('user', null);
   app.decorateRequest('kiosk', null);
@@ -67,6 +76,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } });
   installErrorHandler(app);
   installSecurity(app, { webDir: deps.webDir, sessionCookie: SESSION_COOKIE });
+  await installApiDocs(app, deps.accounts);
   healthRoutes(app, deps.deviceId, deps.health, deps.accounts);
   authRoutes(app, deps.accounts, deps.cookieSecure);
   adminRoutes(app, deps.accounts);

@@ -1,10 +1,10 @@
 import type { WebSocket } from '@fastify/websocket';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { kioskAuthSchema, signallingRequestSchema, type ServerFrame, type SignallingRequest } from '../../protocol/api/index.js';
 import type { EventBus } from '../bus.js';
 import type { Accounts } from '../accounts/index.js';
 import { CallError, partyKey, type CallEvent, type CallNotifier, type Calls, type Party } from '../calls/index.js';
-import { LANGUAGES } from '../store/index.js';
+import type { App } from './app.js';
 import { sessionToken } from './auth.js';
 import { HttpError } from './errors.js';
 import { sameOrigin } from './security.js';
@@ -16,28 +16,6 @@ const AUTH_TIMEOUT_MS = 5000;
 const CLOSE_REVOKED = 4401;
 /** setTimeout's ceiling (about 24.8 days); a longer session is re-armed when it is reached. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const id = z.string().min(1).max(64);
-// mediasoup validates RTP and DTLS parameters in depth; here only their outer shape and size are checked.
-const mediaObject = z.record(z.string(), z.unknown());
-
-const request = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('requestAgent'), reqId: z.number().int().optional(), lang: z.enum(LANGUAGES), sessionId: z.uuid().nullable().default(null) }),
-  z.strictObject({ type: z.literal('cancelRequest'), reqId: z.number().int().optional() }),
-  z.strictObject({ type: z.literal('createTransport'), reqId: z.number().int().optional() }),
-  z.strictObject({ type: z.literal('connectTransport'), reqId: z.number().int().optional(), transportId: id, dtlsParameters: mediaObject }),
-  z.strictObject({ type: z.literal('restartIce'), reqId: z.number().int().optional(), transportId: id }),
-  z.strictObject({ type: z.literal('produce'), reqId: z.number().int().optional(), transportId: id, kind: z.enum(['audio', 'video']), rtpParameters: mediaObject, paused: z.boolean().default(false) }),
-  z.strictObject({ type: z.literal('consume'), reqId: z.number().int().optional(), transportId: id, producerId: id, rtpCapabilities: mediaObject }),
-  z.strictObject({ type: z.literal('resumeConsumer'), reqId: z.number().int().optional(), consumerId: id }),
-  z.strictObject({ type: z.literal('setProducerPaused'), reqId: z.number().int().optional(), producerId: id, paused: z.boolean() }),
-  z.strictObject({ type: z.literal('rejoin'), reqId: z.number().int().optional() }),
-  z.strictObject({ type: z.literal('chat'), reqId: z.number().int().optional(), text: z.string().trim().min(1).max(1000) }),
-  z.strictObject({ type: z.literal('endCall'), reqId: z.number().int().optional() }),
-]);
-type Request = z.output<typeof request>;
-
-const kioskAuth = z.strictObject({ type: z.literal('auth'), kioskToken: z.string().min(1).max(512) });
 
 const KIOSK_ONLY = new Set(['requestAgent', 'cancelRequest']);
 
@@ -102,14 +80,21 @@ export class Signalling implements CallNotifier {
 
   send(to: Party, event: CallEvent): void {
     const socket = this.connections.get(partyKey(to))?.socket;
-    if (socket && socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+    if (socket && socket.readyState === socket.OPEN) this.write(socket, event);
+  }
+
+  /** Every frame leaves through here, typed as the contract's frames. */
+  private write(socket: WebSocket, frame: ServerFrame): void {
+    socket.send(JSON.stringify(frame));
   }
 
   connectedAgents(): string[] {
     return [...this.connections.keys()].filter((key) => key.startsWith('agent:')).map((key) => key.slice('agent:'.length));
   }
 
-  register(app: FastifyInstance): void {
+  register(app: App): void {
+    // @fastify/websocket keeps the upgrade out of the OpenAPI document, which cannot describe it: the frames'
+    // schemas are protocol/api/signalling.ts.
     app.get('/ws', { websocket: true, preValidation: refuseCrossOrigin }, (socket, request) => this.accept(socket, request));
   }
 
@@ -140,10 +125,10 @@ export class Signalling implements CallNotifier {
     const timer = setTimeout(() => socket.close(4401, 'authentication required'), AUTH_TIMEOUT_MS);
     socket.once('message', (data) => {
       clearTimeout(timer);
-      const parsed = kioskAuth.safeParse(parseJson(data.toString()));
+      const parsed = kioskAuthSchema.safeParse(parseJson(data.toString()));
       const kiosk = parsed.success ? this.accounts.kioskByToken(parsed.data.kioskToken) : null;
       if (!parsed.success || !kiosk) {
-        socket.send(JSON.stringify({ type: 'error', message: 'a valid kiosk token or an agent session is required' }));
+        this.write(socket, { type: 'error', message: 'a valid kiosk token or an agent session is required' });
         socket.close(4401, 'authentication failed');
         return;
       }
@@ -190,7 +175,7 @@ export class Signalling implements CallNotifier {
     const previous = this.connections.get(key);
     this.connections.set(key, conn);
     if (previous) previous.socket.close(4409, 'replaced by a newer connection');
-    socket.send(JSON.stringify({ type: 'ready', party: party.kind }));
+    this.write(socket, { type: 'ready', party: party.kind });
     this.calls.connected(party);
     socket.on('message', (data) => {
       this.handle(conn, data.toString()).catch((err: Error) => this.log.error({ party: key, err: err.message }, 'a signalling frame could not be handled'));
@@ -211,11 +196,11 @@ export class Signalling implements CallNotifier {
     if (!conn.stillValid()) return this.revoke(conn, 'credentials no longer valid');
     const raw = parseJson(text);
     const reqId = typeof (raw as { reqId?: unknown })?.reqId === 'number' ? (raw as { reqId: number }).reqId : undefined;
-    const reply = (frame: Record<string, unknown>): void => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...frame, ...(reqId === undefined ? {} : { reqId }) }));
+    const reply = (frame: Extract<ServerFrame, { type: 'response' | 'error' }>): void => {
+      if (socket.readyState === socket.OPEN) this.write(socket, { ...frame, ...(reqId === undefined ? {} : { reqId }) });
     };
     if (raw === undefined) return reply({ type: 'error', message: 'frame is not valid JSON' });
-    const parsed = request.safeParse(raw);
+    const parsed = signallingRequestSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       return reply({ type: 'error', message: `invalid request: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}` });
@@ -233,7 +218,7 @@ export class Signalling implements CallNotifier {
     }
   }
 
-  private dispatch(party: Party, m: Request): Promise<unknown> | unknown {
+  private dispatch(party: Party, m: SignallingRequest): Promise<unknown> | unknown {
     switch (m.type) {
       case 'requestAgent':
         return this.calls.request((party as { kioskId: string }).kioskId, m.lang, m.sessionId).then((callId) => ({ callId }));

@@ -105,6 +105,13 @@ const SPECS: Record<string, RouteSpec> = {
   'POST /api/auth/logout': { roles: STAFF, noopForOthers: true },
   'GET /api/auth/me': { roles: STAFF },
   'GET /api/admin/users': { roles: ADMIN },
+  'GET /api/docs': { roles: ADMIN },
+  'GET /api/docs/': { roles: ADMIN },
+  'GET /api/docs/json': { roles: ADMIN },
+  'GET /api/docs/yaml': { roles: ADMIN },
+  'GET /api/docs/static/index.html': { roles: ADMIN },
+  'GET /api/docs/static/swagger-initializer.js': { roles: ADMIN },
+  'GET /api/docs/*': { roles: ADMIN },
   'POST /api/admin/users': { roles: ADMIN, body: () => ({ username: 'fuzz.created', displayName: 'Fuzz Created', language: 'en', skillGroups: ['general'], role: 'agent', password: 'a long enough password' }) },
   'PATCH /api/admin/users/:id': { roles: ADMIN, id: 'user', body: () => ({ displayName: 'Renamed', disabled: true, role: 'agent', language: 'en', skillGroups: ['general'] }) },
   'DELETE /api/admin/users/:id': { roles: ADMIN, id: 'user' },
@@ -829,11 +836,15 @@ describe('fuzz (issue 14)', () => {
     expect(findings, report('findings', findings)).toEqual([]);
     expectUnchanged(before, spy.writes, 'a GET');
     // Valid reads refused all the same: an agent sees only the session it served (the second), a call's
-    // media only while it is live, talk statistics only of a call with audio, and /ws is for upgrades.
+    // media only while it is live, talk statistics only of a call with audio, /ws is for upgrades.
     const expected = [
       ...['/api/knowledge/recommendations', '/api/routing/sessions/:id/routed', '/api/sense/sessions/:id/timeline'].map((path) => `403 GET ${path} as agent for session 0`),
       ...['/api/calls/:id/media', '/api/sense/calls/:id/stats'].flatMap((path) => SUPERVISORS.map((who) => `404 GET ${path} as ${who} for call 0`)),
       ...ANY.map((who) => `404 GET /ws as ${who}`),
+      // The API docs' files are the Swagger UI package's: the fuzz's made-up file name is none of them, and
+      // the package's static index.html sends the browser on to the page.
+      '404 GET /api/docs/* as admin',
+      '302 GET /api/docs/static/index.html as admin',
     ];
     expect(refused.sort(), `${answered} valid GETs answered`).toEqual(expected.sort());
     await expectHealthy();

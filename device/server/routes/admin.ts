@@ -1,51 +1,35 @@
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { newKioskSchema, newUserSchema, userChangeSchema, type Accounts } from '../../accounts/index.js';
+import { adminApi } from '../../../protocol/api/index.js';
+import type { Accounts } from '../../accounts/index.js';
+import type { App } from '../app.js';
 import { requireUser } from '../auth.js';
-import { parseInput } from '../errors.js';
-
-const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
 /** Accounts and kiosks, for admins only. One-time secrets appear in the creating response and nowhere else. */
-export function adminRoutes(app: FastifyInstance, accounts: Accounts): void {
-  const adminOnly = { preHandler: requireUser(accounts, ['admin']) };
+export function adminRoutes(app: App, accounts: Accounts): void {
+  const preHandler = requireUser(accounts, ['admin']);
 
-  app.get('/api/admin/users', adminOnly, async () => ({ users: accounts.listUsers() }));
+  app.get('/api/admin/users', { preHandler, schema: adminApi.listUsers }, async () => ({ users: accounts.listUsers() }));
 
-  app.post('/api/admin/users', adminOnly, async (request, reply) => {
-    const input = parseInput(newUserSchema, request.body);
-    const created = await accounts.createUser(input);
-    return reply.status(201).send(created);
-  });
+  app.post('/api/admin/users', { preHandler, schema: adminApi.createUser }, async (request, reply) => reply.status(201).send(await accounts.createUser(request.body)));
 
-  app.patch('/api/admin/users/:id', adminOnly, async (request) => {
-    const { id } = parseInput(idParams, request.params);
-    const change = parseInput(userChangeSchema, request.body);
-    return { user: await accounts.updateUser(id, change) };
-  });
+  app.patch('/api/admin/users/:id', { preHandler, schema: adminApi.updateUser }, async (request) => ({ user: await accounts.updateUser(request.params.id, request.body) }));
 
-  app.delete('/api/admin/users/:id', adminOnly, async (request, reply) => {
-    const { id } = parseInput(idParams, request.params);
-    await accounts.removeUser(id);
+  app.delete('/api/admin/users/:id', { preHandler, schema: adminApi.removeUser }, async (request, reply) => {
+    await accounts.removeUser(request.params.id);
     return reply.status(204).send();
   });
 
-  app.post('/api/admin/users/:id/password', adminOnly, async (request) => {
-    const { id } = parseInput(idParams, request.params);
-    return { password: await accounts.resetPassword(id) };
-  });
+  app.post('/api/admin/users/:id/password', { preHandler, schema: adminApi.resetPassword }, async (request) => ({ password: await accounts.resetPassword(request.params.id) }));
 
-  app.get('/api/admin/kiosks', adminOnly, async () => ({ kiosks: accounts.listKiosks() }));
+  app.get('/api/admin/kiosks', { preHandler, schema: adminApi.listKiosks }, async () => ({ kiosks: accounts.listKiosks() }));
 
-  app.post('/api/admin/kiosks', adminOnly, async (request, reply) => {
-    const input = parseInput(newKioskSchema, request.body);
-    const created = await accounts.createKiosk(input);
-    return reply.status(201).send(created);
-  });
+  app.post('/api/admin/kiosks', { preHandler, schema: adminApi.createKiosk }, async (request, reply) => reply.status(201).send(await accounts.createKiosk(request.body)));
 
-  app.delete('/api/admin/kiosks/:id', adminOnly, async (request, reply) => {
-    const { id } = parseInput(idParams, request.params);
-    await accounts.revokeKiosk(id);
+  app.delete('/api/admin/kiosks/:id', { preHandler, schema: adminApi.revokeKiosk }, async (request, reply) => {
+    await accounts.revokeKiosk(request.params.id);
     return reply.status(204).send();
   });
+
+  app.put('/api/admin/kiosks/:id/analysis', { preHandler, schema: adminApi.setKioskAnalysis }, async (request) => ({
+    kiosk: await accounts.setKioskAnalysis(request.params.id, request.body.enabled),
+  }));
 }

@@ -1,11 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import { healthApi } from '../../../protocol/api/index.js';
 import type { Accounts } from '../../accounts/index.js';
+import type { App } from '../app.js';
 import { optionalUser } from '../auth.js';
 
-export interface SubsystemHealth {
+// A type, not an interface: the answer's schema lets each probe's own details through as an open record.
+export type SubsystemHealth = {
   up: boolean;
   detail: string;
-}
+};
 
 export type HealthProbe = () => SubsystemHealth;
 
@@ -14,9 +16,9 @@ export type HealthProbe = () => SubsystemHealth;
  * which subsystem is up or down; why, and the paths, process ids and ports the details name, only staff
  * who are logged in: they help whoever probes the appliance as much as whoever runs it.
  */
-export function healthRoutes(app: FastifyInstance, deviceId: string, probes: Record<string, HealthProbe>, accounts: Accounts): void {
+export function healthRoutes(app: App, deviceId: string, probes: Record<string, HealthProbe>, accounts: Accounts): void {
   const startedAt = Date.now();
-  app.get('/healthz', async (request, reply) => {
+  app.get('/healthz', { schema: healthApi.healthz }, async (request, reply) => {
     const subsystems: Record<string, SubsystemHealth & { status: 'up' | 'down' }> = {};
     for (const [name, probe] of Object.entries(probes)) {
       let health: SubsystemHealth;

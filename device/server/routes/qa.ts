@@ -1,63 +1,54 @@
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { qaApi } from '../../../protocol/api/index.js';
 import type { Accounts } from '../../accounts/index.js';
-import { disputeSchema, handbookMarkdown, overrideSchema, type QualityInspection } from '../../qa/index.js';
-import { LANGUAGES, type Language } from '../../store/index.js';
+import { handbookMarkdown, type QualityInspection } from '../../qa/index.js';
+import type { Language, QaScorecardRecord } from '../../store/index.js';
+import type { App } from '../app.js';
 import { requireUser } from '../auth.js';
-import { HttpError, parseInput } from '../errors.js';
-
-const idParams = z.object({ id: z.uuid('id must be a UUID') });
-const coachingQuery = z.object({ agentId: z.uuid().optional(), days: z.coerce.number().int().min(1).max(365).default(7), lang: z.enum(LANGUAGES).optional() });
-const listQuery = z.object({ agentId: z.uuid().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+import { HttpError } from '../errors.js';
 
 /** The evaluation form (supervisors edit it), scorecards (agents see their own), overrides and disputes. */
-export function qaRoutes(app: FastifyInstance, accounts: Accounts, quality: QualityInspection): void {
-  const staff = { preHandler: requireUser(accounts, ['agent', 'supervisor', 'admin']) };
-  const supervisors = { preHandler: requireUser(accounts, ['admin', 'supervisor']) };
+export function qaRoutes(app: App, accounts: Accounts, quality: QualityInspection): void {
+  const staff = requireUser(accounts, ['agent', 'supervisor', 'admin']);
+  const supervisors = requireUser(accounts, ['admin', 'supervisor']);
+  const shown = (card: QaScorecardRecord) => ({ ...card, effectiveTotal: quality.effectiveTotal(card) });
 
-  app.get('/api/qa/form', staff, async () => ({ form: quality.currentForm() }));
+  app.get('/api/qa/form', { preHandler: staff, schema: qaApi.form }, async () => ({ form: quality.currentForm() }));
 
-  app.put('/api/qa/form', supervisors, async (request) => ({ form: await quality.saveForm(request.body, request.user!.username) }));
+  app.put('/api/qa/form', { preHandler: supervisors, schema: qaApi.saveForm }, async (request) => ({ form: await quality.saveForm(request.body, request.user!.username) }));
 
-  app.get('/api/qa/scorecards', staff, async (request) => {
-    const query = parseInput(listQuery, request.query);
+  app.get('/api/qa/scorecards', { preHandler: staff, schema: qaApi.scorecards }, async (request) => {
     const user = request.user!;
-    const agentId = user.role === 'agent' ? user.id : query.agentId;
-    const cards = quality.list({ limit: query.limit, ...(agentId ? { agentId } : {}) });
-    return { scorecards: cards.map((card) => ({ ...card, effectiveTotal: quality.effectiveTotal(card) })) };
+    const agentId = user.role === 'agent' ? user.id : request.query.agentId;
+    const cards = quality.list({ limit: request.query.limit, ...(agentId ? { agentId } : {}) });
+    return { scorecards: cards.map(shown) };
   });
 
-  app.get('/api/qa/coaching', staff, async (request) => {
-    const query = parseInput(coachingQuery, request.query);
+  app.get('/api/qa/coaching', { preHandler: staff, schema: qaApi.coaching }, async (request) => {
+    const query = request.query;
     const user = request.user!;
     const agentId = user.role === 'agent' ? user.id : query.agentId;
     if (!agentId) throw new HttpError(400, 'agentId: say whose coaching to show');
     return { agentId, days: query.days, suggestions: quality.coaching(agentId, query.days, query.lang ?? (user.language as Language)) };
   });
 
-  app.get('/api/qa/handbook', supervisors, async () => ({ handbook: quality.handbook() }));
+  app.get('/api/qa/handbook', { preHandler: supervisors, schema: qaApi.handbook }, async () => ({ handbook: quality.handbook() }));
 
-  app.get('/api/qa/handbook.md', supervisors, async (_request, reply) => {
+  app.get('/api/qa/handbook.md', { preHandler: supervisors, schema: qaApi.handbookMarkdown }, async (_request, reply) => {
     const markdown = handbookMarkdown(quality.handbook(), (id) => accounts.getUser(id)?.displayName ?? id, new Date().toISOString());
     return reply.header('content-type', 'text/markdown; charset=utf-8').header('content-disposition', 'attachment; filename="best-practice-handbook.md"').send(markdown);
   });
 
-  app.get('/api/qa/scorecards/:id', staff, async (request) => {
-    const { id } = parseInput(idParams, request.params);
-    const card = quality.get(id);
+  app.get('/api/qa/scorecards/:id', { preHandler: staff, schema: qaApi.scorecard }, async (request) => {
+    const card = quality.get(request.params.id);
     if (request.user!.role === 'agent' && card.agentId !== request.user!.id) throw new HttpError(403, 'agents see only their own scorecards');
-    return { scorecard: { ...card, effectiveTotal: quality.effectiveTotal(card) }, form: quality.formVersion(card.formVersion) };
+    return { scorecard: shown(card), form: quality.formVersion(card.formVersion) };
   });
 
-  app.post('/api/qa/scorecards/:id/override', supervisors, async (request) => {
-    const { id } = parseInput(idParams, request.params);
-    const card = await quality.override(id, parseInput(overrideSchema, request.body), request.user!.username);
-    return { scorecard: { ...card, effectiveTotal: quality.effectiveTotal(card) } };
-  });
+  app.post('/api/qa/scorecards/:id/override', { preHandler: supervisors, schema: qaApi.override }, async (request) => ({
+    scorecard: shown(await quality.override(request.params.id, request.body, request.user!.username)),
+  }));
 
-  app.post('/api/qa/scorecards/:id/dispute', staff, async (request) => {
-    const { id } = parseInput(idParams, request.params);
-    const card = await quality.dispute(id, parseInput(disputeSchema, request.body), request.user!.id);
-    return { scorecard: { ...card, effectiveTotal: quality.effectiveTotal(card) } };
-  });
+  app.post('/api/qa/scorecards/:id/dispute', { preHandler: staff, schema: qaApi.dispute }, async (request) => ({
+    scorecard: shown(await quality.dispute(request.params.id, request.body, request.user!.id)),
+  }));
 }

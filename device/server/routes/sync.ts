@@ -1,11 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import { syncApi } from '../../../protocol/api/index.js';
 import type { Accounts } from '../../accounts/index.js';
 import type { CloudSync } from '../../cloud.js';
+import type { App } from '../app.js';
 import { requireUser } from '../auth.js';
 
 /** Cloud sync as the admin page shows it: this device's outbox and link, and the embedded hub's view of the fleet. */
-export function syncRoutes(app: FastifyInstance, accounts: Accounts, cloud: CloudSync): void {
-  app.get('/api/admin/sync', { preHandler: requireUser(accounts, ['admin', 'supervisor']) }, async () => {
+export function syncRoutes(app: App, accounts: Accounts, cloud: CloudSync): void {
+  app.get('/api/admin/sync', { preHandler: requireUser(accounts, ['admin', 'supervisor']), schema: syncApi.status }, async () => {
     const hub = cloud.hub;
     let fleet = null;
     if (hub) {

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.js';
 
 /**
  * Serves the built SvelteKit SPA: unknown GET paths get its index.html so client-side routes load.
  * Paths under /api and /healthz never fall back to the app, so a mistyped API call gets a JSON 404.
  */
-export async function webRoutes(app: FastifyInstance, webDir: string): Promise<void> {
+export async function webRoutes(app: App, webDir: string): Promise<void> {
   const built = existsSync(join(webDir, 'index.html'));
   if (built) {
     await app.register(fastifyStatic, { root: webDir, wildcard: false, index: ['index.html'] });

@@ -1,6 +1,7 @@
-/** A failed call to the appliance, with the message the appliance gave. */
+import type { ApiErrorBody, User } from '../../../protocol/api/index.js';
 import { errorMessage } from './errors';
 
+/** A failed call to the appliance, with the message the appliance gave. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -12,40 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface User {
-  id: string;
-  username: string;
-  displayName: string;
-  role: 'admin' | 'supervisor' | 'agent';
-  language: 'zh-Hant' | 'zh-Hans' | 'en';
-  skillGroups: string[];
-  createdAt: string;
-  disabled: boolean;
-}
-
-export interface Kiosk {
-  id: string;
-  name: string;
-  location: string;
-  language: 'zh-Hant' | 'zh-Hans' | 'en';
-  createdAt: string;
-  revokedAt: string | null;
-  /** Emotion analysis of this kiosk's customers (shown to them when on). */
-  analysisEnabled: boolean;
-}
-
-/** An emotion alert as the appliance sends it to agents and supervisors. */
-export interface EmotionAlert {
-  id: string;
-  sessionId: string;
-  callId: string | null;
-  at: string;
-  level: 'amber' | 'red';
-  rule: string;
-  reason: string;
-  suggestion: Record<'zh-Hant' | 'zh-Hans' | 'en', string>;
-  evidence: { channel: string; detail: string };
-}
+// The appliance's own shapes, from the contract both sides import.
+export type { ApiErrorBody, Kiosk, SenseAlert as EmotionAlert, User } from '../../../protocol/api/index.js';
 
 export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(path, {
@@ -67,7 +36,7 @@ async function answer<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T;
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const { message, code, params } = data as { message?: string; code?: string; params?: Record<string, string | number> };
+    const { message, code, params } = data as Partial<ApiErrorBody>;
     throw new ApiError(response.status, errorMessage(code, params, message ?? response.statusText), code);
   }
   return data as T;

@@ -1,20 +1,12 @@
 import type { Kpis } from '../../../protocol/kpi.js';
+import type { KpiReport, Wallboard } from '../../../protocol/api/index.js';
 import { CATALOGUES, type Language } from './i18n/index.js';
 import { clock, DASH } from './format';
 
 /** Service KPIs as GET /api/metrics/kpis returns them: the shared definitions' figures (rates 0..1, NPS -100..100, null when nothing to measure). */
-export type { Kpis };
+export type { Kpis, KpiReport, Wallboard };
 
 export type KpiBreakdown = 'kiosk' | 'skill' | 'agent';
-
-export interface KpiReport {
-  from: string;
-  to: string;
-  overall: Kpis;
-  groups: { key: string; kpis: Kpis }[];
-  /** Display names of kiosk or agent ids. */
-  labels: Record<string, string>;
-}
 
 export type MetricKey = 'sessions' | 'responseRate30s' | 'averageHandleSeconds' | 'firstContactResolution' | 'serviceErrorRate' | 'csat' | 'nps' | 'repeatInquiryRate' | 'abandonmentRate';
 

@@ -3,7 +3,7 @@ import { SignallingClient, type ServerEvent } from './signalling';
 
 export interface CallClientHandlers {
   /** A call began (or resumed) for this side; the event carries the call's service session. */
-  started?: (event: ServerEvent) => void;
+  started?: (event: Extract<ServerEvent, { type: 'callStarted' }>) => void;
   /** The call is over, with the appliance's reason (or the lost-connection reason when this side gave up). */
   ended: (reason: string) => void;
   /** Anything that is not about the call itself (the queue, the customer's place in it). */
@@ -26,7 +26,7 @@ export class CallClient {
   ) {
     this.signalling = new SignallingClient(kioskToken, (event) => this.onEvent(event), (connected) => {
       this.online = connected;
-      this.session?.connectionChanged(connected, () => this.onEvent({ type: 'callEnded', reason: this.lostReason }));
+      this.session?.connectionChanged(connected, () => this.ended(this.lostReason));
     });
     this.signalling.start();
   }
@@ -37,12 +37,16 @@ export class CallClient {
       this.session.handle(event);
       this.handlers.started?.(event);
     } else if (event.type === 'callEnded') {
-      this.session?.close();
-      this.session = null;
-      this.handlers.ended(event.reason as string);
+      this.ended(event.reason);
     } else if (!this.session?.handle(event)) {
       this.handlers.other?.(event);
     }
+  }
+
+  private ended(reason: string): void {
+    this.session?.close();
+    this.session = null;
+    this.handlers.ended(reason);
   }
 
   stop(): void {

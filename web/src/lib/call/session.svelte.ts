@@ -1,11 +1,8 @@
 import { Device, types } from 'mediasoup-client';
+import type { ChatMessage } from '../../../../protocol/api/index.js';
 import type { ServerEvent, SignallingClient } from './signalling';
 
-export interface ChatLine {
-  from: 'customer' | 'agent';
-  text: string;
-  at: string;
-}
+export type ChatLine = ChatMessage;
 
 export interface Quality {
   level: 'good' | 'fair' | 'poor' | 'unknown';
@@ -17,16 +14,7 @@ export interface Quality {
   transportId: string | null;
 }
 
-interface CallStarted {
-  callId: string;
-  role: 'customer' | 'agent';
-  resumed: boolean;
-  peerName: string;
-  routerRtpCapabilities: types.RtpCapabilities;
-  producers: { producerId: string; kind: 'audio' | 'video'; paused: boolean }[];
-  chat: ChatLine[];
-  graceSeconds: number;
-}
+type CallStarted = Extract<ServerEvent, { type: 'callStarted' }>;
 
 const ICE_RESTART_AFTER_MS = 2000;
 const STATS_EVERY_MS = 1000;
@@ -75,26 +63,26 @@ export class CallSession {
   handle(event: ServerEvent): boolean {
     switch (event.type) {
       case 'callStarted':
-        this.joining = this.joining.then(() => this.join(event as unknown as CallStarted)).catch((err: Error) => {
+        this.joining = this.joining.then(() => this.join(event)).catch((err: Error) => {
           this.mediaError = err.message;
         });
         return true;
       case 'newProducer':
-        this.remotePaused.set(event.producerId as string, event.paused as boolean);
-        this.joining = this.joining.then(() => this.consume(event.producerId as string, event.kind as 'audio' | 'video'));
+        this.remotePaused.set(event.producerId, event.paused);
+        this.joining = this.joining.then(() => this.consume(event.producerId, event.kind));
         return true;
       case 'consumerClosed':
-        this.dropConsumer(event.consumerId as string);
+        this.dropConsumer(event.consumerId);
         return true;
       case 'producerPaused':
-        this.remotePaused.set(event.producerId as string, event.paused as boolean);
-        this.showRemotePaused(event.kind as 'audio' | 'video', event.paused as boolean);
+        this.remotePaused.set(event.producerId, event.paused);
+        this.showRemotePaused(event.kind, event.paused);
         return true;
       case 'peerConnection':
-        this.peerConnected = event.connected as boolean;
+        this.peerConnected = event.connected;
         return true;
       case 'chat':
-        this.chat = [...this.chat, event.message as ChatLine];
+        this.chat = [...this.chat, event.message];
         return true;
       default:
         return false;
@@ -110,7 +98,8 @@ export class CallSession {
     this.graceSeconds = started.graceSeconds;
     this.peerConnected = true;
     this.device = new Device();
-    await this.device.load({ routerRtpCapabilities: started.routerRtpCapabilities });
+    // The appliance's router sends mediasoup's own shape; the contract carries it as an opaque object.
+    await this.device.load({ routerRtpCapabilities: started.routerRtpCapabilities as types.RtpCapabilities });
     this.sendTransport = await this.createTransport('send');
     this.recvTransport = await this.createTransport('recv');
     if (!this.localStream) {
@@ -130,7 +119,8 @@ export class CallSession {
   }
 
   private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    const info = await this.signalling.request<types.TransportOptions>('createTransport');
+    // mediasoup's own parameters pass through the appliance as they are: the contract checks their envelope only.
+    const info = (await this.signalling.request('createTransport')) as types.TransportOptions;
     const transport = direction === 'send' ? this.device!.createSendTransport(info) : this.device!.createRecvTransport(info);
     transport.on('connect', ({ dtlsParameters }, ok, fail) => {
       this.signalling.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => ok(), fail);
@@ -138,7 +128,7 @@ export class CallSession {
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters }, ok, fail) => {
         this.signalling
-          .request<{ producerId: string }>('produce', { transportId: transport.id, kind, rtpParameters })
+          .request('produce', { transportId: transport.id, kind, rtpParameters })
           .then(({ producerId }) => ok({ id: producerId }), fail);
       });
     }
@@ -158,7 +148,7 @@ export class CallSession {
   private async restartIce(transport: types.Transport): Promise<void> {
     if (transport.closed || transport.connectionState !== 'disconnected') return;
     try {
-      const { iceParameters } = await this.signalling.request<{ iceParameters: types.IceParameters }>('restartIce', { transportId: transport.id });
+      const { iceParameters } = (await this.signalling.request('restartIce', { transportId: transport.id })) as { iceParameters: types.IceParameters };
       await transport.restartIce({ iceParameters });
     } catch {
       // The signalling socket is down too: when it returns the server makes this side rejoin.
@@ -172,12 +162,12 @@ export class CallSession {
 
   private async consume(producerId: string, kind: 'audio' | 'video'): Promise<void> {
     if (!this.recvTransport || !this.device) return;
-    const info = await this.signalling.request<{ id: string; producerId: string; kind: 'audio' | 'video'; rtpParameters: types.RtpParameters }>('consume', {
+    const info = await this.signalling.request('consume', {
       transportId: this.recvTransport.id,
       producerId,
       rtpCapabilities: this.device.rtpCapabilities,
     });
-    const consumer = await this.recvTransport.consume(info);
+    const consumer = await this.recvTransport.consume(info as types.ConsumerOptions);
     this.consumers.set(consumer.id, consumer);
     const stream = new MediaStream(this.remoteStream.getTracks().filter((t) => t.kind !== consumer.kind));
     stream.addTrack(consumer.track);
