@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Language, QaScorecardRecord } from '../store/index.js';
+import { LANGUAGES, type Language, type QaScorecardRecord } from '../store/index.js';
 import { RULE_KINDS, type EvaluationForm, type RuleKind } from './form.js';
 
 const localized = z.object({ 'zh-Hant': z.string(), 'zh-Hans': z.string(), en: z.string() });
@@ -17,7 +17,11 @@ export interface CoachingSuggestion {
   count: number;
   /** The sessions behind it, newest first. */
   sessions: string[];
+  /** In the language asked for, for readers without the code's sentences (the hub, API clients). */
   text: string;
+  /** `qa.coaching`, with the count and the weakness and module in every language as `weakness.en`, `module.zh-Hant`, ... */
+  code: 'qa.coaching';
+  params: Record<string, string | number>;
 }
 
 /** A question scored below this counts as a shortfall (after a supervisor's override, if any). */
@@ -30,6 +34,16 @@ const sentence: Record<Language, (weakness: string, n: number, module: string) =
   'zh-Hans': (w, n, m) => `这段期间有 ${n} 次${w}：建议学习“${m}”单元。`,
   en: (w, n, m) => `${w[0]!.toUpperCase()}${w.slice(1)} ${n} times in this period: suggest the ${m} module.`,
 };
+
+/** The weakness and module in every language, flat, as coded texts carry their parameters. */
+function localizedParams(text: CoachingTexts[RuleKind] & object): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const l of LANGUAGES) {
+    params[`weakness.${l}`] = text.weakness[l];
+    params[`module.${l}`] = text.module[l];
+  }
+  return params;
+}
 
 /**
  * Recurring weaknesses of one agent's scorecards as concrete suggestions in the agent's language, each
@@ -53,7 +67,16 @@ export function coachingFor(cards: readonly QaScorecardRecord[], forms: (version
     .filter(([, e]) => e.sessions.length >= RECURRING)
     .map(([questionId, e]) => {
       const text = texts[e.rule];
-      return { questionId, rule: e.rule, count: e.sessions.length, sessions: e.sessions, text: text ? sentence[lang](text.weakness[lang], e.sessions.length, text.module[lang]) : questionId };
+      const count = e.sessions.length;
+      return {
+        questionId,
+        rule: e.rule,
+        count,
+        sessions: e.sessions,
+        text: text ? sentence[lang](text.weakness[lang], count, text.module[lang]) : questionId,
+        code: 'qa.coaching' as const,
+        params: { count, questionId, ...(text ? localizedParams(text) : {}) },
+      };
     })
     .sort((a, b) => b.count - a.count);
 }

@@ -28,9 +28,16 @@ export interface RoutingDecision {
   route: QueueRoute;
   /** The rules that fired, in the order they were applied. */
   rules: string[];
-  /** One sentence for people: label, confidence and rule. */
+  /** One sentence for people in English: label, confidence and rule (what earlier releases stored alone). */
   explanation: string;
+  /** The same sentence as a code and its parameters, which a page says in its reader's language. */
+  code: ReasonCode;
+  params: ReasonParams;
 }
+
+/** The kinds of explanation; the web catalogues hold their sentences under `reasons`. */
+export type ReasonCode = 'routing.out-of-scope' | 'routing.unsure' | 'routing.bot' | 'routing.vip-line' | 'routing.queue';
+export type ReasonParams = Record<string, string | number>;
 
 export interface PolicyOptions {
   /** Below this calibrated confidence the kiosk asks instead of guessing. */
@@ -61,6 +68,11 @@ export function decide(input: PolicyInput, options: PolicyOptions): RoutingDecis
   const vipCustomer = customerTier === 'vip';
   const raised = escalation.raise;
   const basePriority = (): Priority => (vipCustomer ? PRIORITY.vip : raised ? PRIORITY.raised : PRIORITY.normal);
+  // What every kind of explanation adds: a VIP customer, and why the priority was raised.
+  const notes: ReasonParams = {
+    ...(vipCustomer ? { vipCustomer: 1 } : {}),
+    ...(raised ? (escalation.complaint.length > 0 ? { raised: 'complaint', words: escalation.complaint.join(', ') } : { raised: 'negative', words: escalation.negative.join(', ') }) : {}),
+  };
   const escalationNote = raised ? ` Priority raised for ${escalation.complaint.length > 0 ? `complaint wording (${escalation.complaint.join(', ')})` : `negative wording (${escalation.negative.join(', ')})`}.` : '';
   if (vipCustomer) rules.push('vip-customer');
   if (raised) rules.push(escalation.complaint.length > 0 ? 'complaint-wording' : 'negative-wording');
@@ -75,6 +87,8 @@ export function decide(input: PolicyInput, options: PolicyOptions): RoutingDecis
       route: { skill: options.fallbackSkill, vipLine: vipCustomer, priority: basePriority() },
       rules,
       explanation: `Outside the service's intents${top ? ` (best guess ${top.label} at ${percent(top.confidence)})` : ''}.${escalationNote}`,
+      code: 'routing.out-of-scope',
+      params: { ...(top ? { label: top.label, confidence: top.confidence } : {}), ...notes },
     };
   }
   if (input.chosenLabel) rules.unshift('customer-chose');
@@ -90,6 +104,8 @@ export function decide(input: PolicyInput, options: PolicyOptions): RoutingDecis
         route: { skill: labels.get(top.label)?.skill ?? options.fallbackSkill, vipLine: vipCustomer, priority: basePriority() },
         rules,
         explanation: `Unsure (${choices.map((o) => `${o.label} ${percent(o.confidence)}`).join(', ')}): asking the customer.${escalationNote}`,
+        code: 'routing.unsure',
+        params: { choices: choices.map((o) => `${o.label} ${percent(o.confidence)}`).join(', '), ...notes },
       };
     }
   }
@@ -116,5 +132,7 @@ export function decide(input: PolicyInput, options: PolicyOptions): RoutingDecis
     route,
     rules,
     explanation: `${top.label} at ${percent(top.confidence)}${input.chosenLabel ? ' (chosen by the customer)' : ''}: ${where}.${vipCustomer ? ' VIP customer.' : ''}${escalationNote}`,
+    code: kind === 'bot' ? 'routing.bot' : route.vipLine ? 'routing.vip-line' : 'routing.queue',
+    params: { label: top.label, confidence: top.confidence, skill, ...(input.chosenLabel ? { chosen: 1 } : {}), ...notes },
   };
 }

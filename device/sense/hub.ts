@@ -4,6 +4,7 @@ import type { SenseAlert, SenseCallStats, SenseEvent } from '../store/index.js';
 import type { FaceReading } from './face.js';
 import { EmotionFusion, type Channel, type Emotion } from './fusion.js';
 import { MicroExpressionSpotter, type MicroExpression } from './micro.js';
+import { alertReason } from './reasons.js';
 import { evaluate, type EscalationRule, type Observation } from './rules.js';
 import { SenseRepository, type CallEmotion, type EmotionSummary } from './sense-repository.js';
 import type { TextSentiment } from './text.js';
@@ -152,12 +153,7 @@ export class EmotionSensing {
       cooled.set(rule.id, last);
       state.lastFired.set(rule.id, now);
       const suggestion = this.text.suggestion(trigger ?? rule.suggestion) ?? this.text.suggestion('negative')!;
-      const reason = trigger
-        ? `customer mentions ${trigger}`
-        : rule.signal === 'expression'
-          ? `brief ${extra.expression} on the customer's face`
-          : rule.channel === 'fused' ? `customer ${fused.label} (valence ${fused.valence.toFixed(2)})` : `${channel}: ${rule.id.replace(/-/g, ' ')}`;
-      alerts.push({ id: randomUUID(), sessionId: ref.sessionId, callId: ref.callId, at, level: rule.level, rule: rule.id, reason, suggestion, evidence: { channel, detail: evidence } });
+      alerts.push({ id: randomUUID(), sessionId: ref.sessionId, callId: ref.callId, at, level: rule.level, rule: rule.id, ...alertReason(rule, trigger, channel, fused, extra.expression), suggestion, evidence: { channel, detail: evidence } });
     }
     try {
       await this.journal.write((tx) => {

@@ -14,6 +14,8 @@ export { EmotionFusion, labelOf } from './fusion.js';
 export type { Emotion, EmotionLabel } from './fusion.js';
 export { loadRules, evaluate } from './rules.js';
 export type { EscalationRule } from './rules.js';
+export { alertReason } from './reasons.js';
+export type { AlertReason, AlertReasonCode } from './reasons.js';
 export { MicroExpressionSpotter, ACTION_UNITS, MICRO_LABELS, DEFAULT_SPOTTER, EXPRESSION_UNITS } from './micro.js';
 export type { ActionUnit, FaceFrame, MicroExpression, MicroLabel, SpotterOptions } from './micro.js';
 export { FaceAnalyser, actionUnits, HUMAN_ASSETS_DIR } from './face.js';

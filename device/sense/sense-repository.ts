@@ -41,6 +41,8 @@ interface AlertRow {
   level: SenseAlert['level'];
   rule: string;
   reason: string;
+  reason_code: string | null;
+  reason_params: string | null;
   suggestion: string;
   evidence_channel: string;
   evidence_detail: string;
@@ -59,8 +61,8 @@ interface CallStatsRow {
 
 const EVENT_COLUMNS = 'session_id, call_id, at, channel, signal_valence, signal_arousal, fused_valence, fused_arousal, fused_label, evidence';
 const EVENT_VALUES = '@sessionId, @callId, @at, @channel, @signalValence, @signalArousal, @fusedValence, @fusedArousal, @fusedLabel, @evidence';
-const ALERT_COLUMNS = 'id, session_id, call_id, at, level, rule, reason, suggestion, evidence_channel, evidence_detail';
-const ALERT_VALUES = '@id, @sessionId, @callId, @at, @level, @rule, @reason, @suggestion, @evidenceChannel, @evidenceDetail';
+const ALERT_COLUMNS = 'id, session_id, call_id, at, level, rule, reason, reason_code, reason_params, suggestion, evidence_channel, evidence_detail';
+const ALERT_VALUES = '@id, @sessionId, @callId, @at, @level, @rule, @reason, @reasonCode, @reasonParams, @suggestion, @evidenceChannel, @evidenceDetail';
 const STATS_COLUMNS = 'call_id, session_id, at, customer_talk_ms, agent_talk_ms, silence_ms, overlap_ms, overlaps';
 const STATS_VALUES = '@callId, @sessionId, @at, @customerTalkMs, @agentTalkMs, @silenceMs, @overlapMs, @overlaps';
 
@@ -84,6 +86,8 @@ const alertParams = (a: SenseAlert) => ({
   level: a.level,
   rule: a.rule,
   reason: a.reason,
+  reasonCode: a.code ?? null,
+  reasonParams: a.code ? JSON.stringify(a.params ?? {}) : null,
   suggestion: JSON.stringify(a.suggestion),
   evidenceChannel: a.evidence.channel,
   evidenceDetail: a.evidence.detail,
@@ -108,6 +112,7 @@ const alertOf = (r: AlertRow): SenseAlert => ({
   level: r.level,
   rule: r.rule,
   reason: r.reason,
+  ...(r.reason_code ? { code: r.reason_code, params: JSON.parse(r.reason_params ?? '{}') as Record<string, string | number> } : {}),
   suggestion: JSON.parse(r.suggestion) as LocalizedText,
   evidence: { channel: r.evidence_channel, detail: r.evidence_detail },
 });

@@ -37,6 +37,8 @@ describe('coaching', () => {
         count: 3,
         sessions: ['s1', 's2', 's3'],
         text: 'Answered with outdated or wrong information (product parameters) 3 times in this period: suggest the Product parameters module.',
+        code: 'qa.coaching',
+        params: expect.objectContaining({ count: 3, 'module.en': 'Product parameters' }),
       },
     ]);
     expect(coachingFor(cards, () => form, texts, 'zh-Hant')[0]!.text).toBe('這段期間有 3 次以失效或錯誤的資料回答（產品參數）：建議研習「產品參數」單元。');

@@ -77,7 +77,7 @@ describe('service sessions', () => {
     expect(decided.inTransaction).toEqual(decided.announced);
     expect(decided.announced.map((d) => [d.kind, d.answered])).toEqual([['bot', true], ['clarify', false], ['queue', false]]);
     expect(decided.announced[0]).toMatchObject({ sessionId: session.id, kioskId: 'k-1', customerId: null, text: 'where is my parcel', lang: 'en', confidence: 0.9 });
-    expect(router.routedLabel(session.id)).toEqual({ label: 'f.cards.limit', confidence: 1, explanation: chosen.decision.explanation });
+    expect(router.routedLabel(session.id)).toEqual({ label: 'f.cards.limit', confidence: 1, explanation: chosen.decision.explanation, code: 'routing.queue', params: chosen.decision.params });
     expect(router.queueRoute('k-1', session.id)).toEqual({ skill: 'cards', vipLine: false, priority: PRIORITY.normal });
     expect(router.queueRoute('k-1', null)).toEqual({ skill: 'general', vipLine: false, priority: PRIORITY.normal });
 

@@ -1,5 +1,15 @@
 import type { Shape } from './shape.js';
 
+/** The parameters of a server text that comes as a code. */
+export type CodedParams = Record<string, string | number>;
+
+const pct = (x: string | number | undefined) => `${Math.round(Number(x) * 100)}%`;
+/** A word of a coded text in this language, else the code's own word. */
+const pick = (words: Record<string, string>, key: string | number | undefined) => words[String(key)] ?? String(key ?? '');
+const routed = (p: CodedParams) => `${p.label} at ${pct(p.confidence)}${p.chosen ? ' (chosen by the customer)' : ''}`;
+const notes = (p: CodedParams) =>
+  `${p.vipCustomer ? ' VIP customer.' : ''}${p.raised ? ` Priority raised for ${p.raised === 'complaint' ? 'complaint' : 'negative'} wording (${p.words}).` : ''}`;
+
 /** The English texts, and the key set every other locale's catalogue must have. */
 export const en = {
   kiosk: {
@@ -148,6 +158,35 @@ export const en = {
     latestScores: (scores: string) => `Latest scores: ${scores}`,
     notScored: 'n/a',
     noWeakness: 'No recurring weakness: keep it up.',
+  },
+  /** Server texts that come as a code and parameters (routing explanations, alert reasons, coaching), by code. */
+  reasons: {
+    'routing.bot': (p: CodedParams) => `${routed(p)}: the bot answers (agent offered).${notes(p)}`,
+    'routing.vip-line': (p: CodedParams) => `${routed(p)}: VIP line (${p.skill}).${notes(p)}`,
+    'routing.queue': (p: CodedParams) => `${routed(p)}: queue ${p.skill}.${notes(p)}`,
+    'routing.unsure': (p: CodedParams) => `Unsure (${p.choices}): asking the customer.${notes(p)}`,
+    'routing.out-of-scope': (p: CodedParams) => `Outside the service's intents${p.label ? ` (best guess ${p.label} at ${pct(p.confidence)})` : ''}.${notes(p)}`,
+    'sense.trigger': (p: CodedParams) => `customer mentions ${pick(en.reasonWords.triggers, p.trigger)}`,
+    'sense.expression': (p: CodedParams) => `brief ${pick(en.reasonWords.expressions, p.expression)} on the customer's face`,
+    'sense.frustration': (p: CodedParams) => `customer ${pick(en.reasonWords.emotions, p.label)} (valence ${p.valence})`,
+    'sense.signal': (p: CodedParams) => `${pick(en.reasonWords.channels, p.channel)}: ${pick(en.reasonWords.signals, p.rule)}`,
+    'qa.coaching': (p: CodedParams) => {
+      const weakness = String(p['weakness.en'] ?? p.questionId);
+      return `${weakness[0]!.toUpperCase()}${weakness.slice(1)} ${p.count} times in this period: suggest the ${p['module.en'] ?? p.questionId} module.`;
+    },
+  } as Record<string, (p: CodedParams) => string>,
+  /** The words inside coded texts, and the rules a routing decision applied. */
+  reasonWords: {
+    triggers: { complaint: 'complaint', cancel: 'cancel', regulator: 'regulator', lawyer: 'lawyer', media: 'media', manager: 'manager' } as Record<string, string>,
+    faces: { happy: 'happy', neutral: 'neutral', surprise: 'surprised', angry: 'angry', disgust: 'disgusted', fear: 'afraid', sad: 'sad' } as Record<string, string>,
+    expressions: { anger: 'anger', contempt: 'contempt', disgust: 'disgust', fear: 'fear', sadness: 'sadness', surprise: 'surprise' } as Record<string, string>,
+    emotions: { angry: 'angry', upset: 'upset', tense: 'tense', calm: 'calm', positive: 'positive' } as Record<string, string>,
+    channels: { text: 'text', voice: 'voice', face: 'face' } as Record<string, string>,
+    signals: { 'negative-words': 'negative words', 'voice-rising': 'voice rising', 'micro-expression': 'micro-expression', 'explicit-trigger': 'explicit trigger', frustration: 'frustration' } as Record<string, string>,
+    rules: {
+      'out-of-scope': 'out of scope', 'customer-chose': 'customer chose', 'unsure-ask': 'unsure: ask', 'vip-customer': 'VIP customer', 'complaint-wording': 'complaint wording',
+      'negative-wording': 'negative wording', 'priority-intent': 'priority intent', 'bot-tier': 'bot answers', 'vip-line': 'VIP line', 'skill-queue': 'skill queue',
+    } as Record<string, string>,
   },
   /** Messages of the appliance's errors by their code, as every screen shows them. */
   errors: {

@@ -1,4 +1,9 @@
-import type { Catalogue } from './en.js';
+import type { Catalogue, CodedParams } from './en.js';
+
+const pct = (x: string | number | undefined) => `${Math.round(Number(x) * 100)}%`;
+const pick = (words: Record<string, string>, key: string | number | undefined) => words[String(key)] ?? String(key ?? '');
+const routed = (p: CodedParams) => `${p.label}，置信度 ${pct(p.confidence)}${p.chosen ? '（客户自选）' : ''}`;
+const notes = (p: CodedParams) => `${p.vipCustomer ? 'VIP 客户。' : ''}${p.raised ? `因${p.raised === 'complaint' ? '投诉' : '负面'}用语（${p.words}）提高优先级。` : ''}`;
 
 export const zhHans = {
   kiosk: {
@@ -147,7 +152,30 @@ export const zhHans = {
     notScored: '未评分',
     noWeakness: '没有反复出现的弱项，请继续保持。',
   },
-  /** The admin pages, one block per panel. */
+  reasons: {
+    'routing.bot': (p) => `${routed(p)}：由机器人回答（可转人工）。${notes(p)}`,
+    'routing.vip-line': (p) => `${routed(p)}：VIP 专线（${p.skill}）。${notes(p)}`,
+    'routing.queue': (p) => `${routed(p)}：进入 ${p.skill} 队列。${notes(p)}`,
+    'routing.unsure': (p) => `无法确定（${p.choices}）：向客户确认。${notes(p)}`,
+    'routing.out-of-scope': (p) => `不在服务范围内${p.label ? `（最可能是 ${p.label}，置信度 ${pct(p.confidence)}）` : ''}。${notes(p)}`,
+    'sense.trigger': (p): string => `客户提到${pick(zhHans.reasonWords.triggers, p.trigger)}`,
+    'sense.expression': (p): string => `客户脸上短暂出现${pick(zhHans.reasonWords.expressions, p.expression)}`,
+    'sense.frustration': (p): string => `客户${pick(zhHans.reasonWords.emotions, p.label)}（情绪效价 ${p.valence}）`,
+    'sense.signal': (p): string => `${pick(zhHans.reasonWords.channels, p.channel)}：${pick(zhHans.reasonWords.signals, p.rule)}`,
+    'qa.coaching': (p) => `这段期间有 ${p.count} 次${p['weakness.zh-Hans'] ?? p.questionId}：建议学习“${p['module.zh-Hans'] ?? p.questionId}”单元。`,
+  },
+  reasonWords: {
+    triggers: { complaint: '投诉', cancel: '销户', regulator: '监管部门', lawyer: '律师', media: '找媒体曝光', manager: '找领导' },
+    faces: { happy: '开心', neutral: '平静', surprise: '惊讶', angry: '生气', disgust: '厌恶', fear: '害怕', sad: '难过' },
+    expressions: { anger: '愤怒', contempt: '轻蔑', disgust: '厌恶', fear: '恐惧', sadness: '难过', surprise: '惊讶' },
+    emotions: { angry: '生气', upset: '不满', tense: '紧张', calm: '平静', positive: '积极' },
+    channels: { text: '文字', voice: '语音', face: '面部' },
+    signals: { 'negative-words': '负面用语', 'voice-rising': '语气升高', 'micro-expression': '微表情', 'explicit-trigger': '明确触发词', frustration: '挫败' },
+    rules: {
+      'out-of-scope': '超出范围', 'customer-chose': '客户自选', 'unsure-ask': '不确定：询问', 'vip-customer': 'VIP 客户', 'complaint-wording': '投诉用语',
+      'negative-wording': '负面用语', 'priority-intent': '优先意图', 'bot-tier': '机器人回答', 'vip-line': 'VIP 专线', 'skill-queue': '技能队列',
+    },
+  },
   errors: {
     store_unavailable: (p) => `服务主机目前无法保存数据${p.reason ? `（${p.reason}）` : ''}，请稍后再试。`,
     internal: '服务主机出错，请重试。',
@@ -155,6 +183,7 @@ export const zhHans = {
     login_locked: (p) => `登录失败次数过多，请在 ${p.seconds ?? 60} 秒后重试。`,
     logins_busy: '同时登录的人数过多，请稍后再试。',
   },
+  /** The admin pages, one block per panel. */
   admin: {
     knowledge: {
       tabs: { articles: '文章', tickets: '工单', ingestion: '内容导入', review: '每月复核' },

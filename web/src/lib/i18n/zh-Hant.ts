@@ -1,4 +1,9 @@
-import type { Catalogue } from './en.js';
+import type { Catalogue, CodedParams } from './en.js';
+
+const pct = (x: string | number | undefined) => `${Math.round(Number(x) * 100)}%`;
+const pick = (words: Record<string, string>, key: string | number | undefined) => words[String(key)] ?? String(key ?? '');
+const routed = (p: CodedParams) => `${p.label}，信心度 ${pct(p.confidence)}${p.chosen ? '（客戶自選）' : ''}`;
+const notes = (p: CodedParams) => `${p.vipCustomer ? 'VIP 客戶。' : ''}${p.raised ? `因${p.raised === 'complaint' ? '客訴' : '負面'}用語（${p.words}）提高優先順序。` : ''}`;
 
 export const zhHant = {
   kiosk: {
@@ -147,7 +152,30 @@ export const zhHant = {
     notScored: '未評分',
     noWeakness: '沒有重複出現的弱項，請繼續保持。',
   },
-  /** The admin pages, one block per panel. */
+  reasons: {
+    'routing.bot': (p) => `${routed(p)}：由機器人回答（可轉專員）。${notes(p)}`,
+    'routing.vip-line': (p) => `${routed(p)}：VIP 專線（${p.skill}）。${notes(p)}`,
+    'routing.queue': (p) => `${routed(p)}：排入 ${p.skill} 佇列。${notes(p)}`,
+    'routing.unsure': (p) => `無法確定（${p.choices}）：向客戶確認。${notes(p)}`,
+    'routing.out-of-scope': (p) => `不在服務範圍內${p.label ? `（最可能是 ${p.label}，信心度 ${pct(p.confidence)}）` : ''}。${notes(p)}`,
+    'sense.trigger': (p): string => `客戶提到${pick(zhHant.reasonWords.triggers, p.trigger)}`,
+    'sense.expression': (p): string => `客戶臉上短暫出現${pick(zhHant.reasonWords.expressions, p.expression)}`,
+    'sense.frustration': (p): string => `客戶${pick(zhHant.reasonWords.emotions, p.label)}（情緒效價 ${p.valence}）`,
+    'sense.signal': (p): string => `${pick(zhHant.reasonWords.channels, p.channel)}：${pick(zhHant.reasonWords.signals, p.rule)}`,
+    'qa.coaching': (p) => `這段期間有 ${p.count} 次${p['weakness.zh-Hant'] ?? p.questionId}：建議研習「${p['module.zh-Hant'] ?? p.questionId}」單元。`,
+  },
+  reasonWords: {
+    triggers: { complaint: '客訴', cancel: '解約', regulator: '主管機關', lawyer: '律師', media: '找媒體', manager: '找主管' },
+    faces: { happy: '開心', neutral: '平靜', surprise: '驚訝', angry: '生氣', disgust: '厭惡', fear: '害怕', sad: '難過' },
+    expressions: { anger: '憤怒', contempt: '輕蔑', disgust: '厭惡', fear: '恐懼', sadness: '難過', surprise: '驚訝' },
+    emotions: { angry: '生氣', upset: '不悅', tense: '緊張', calm: '平靜', positive: '正面' },
+    channels: { text: '文字', voice: '語音', face: '臉部' },
+    signals: { 'negative-words': '負面用語', 'voice-rising': '語氣升高', 'micro-expression': '微表情', 'explicit-trigger': '明確觸發詞', frustration: '挫折' },
+    rules: {
+      'out-of-scope': '超出範圍', 'customer-chose': '客戶自選', 'unsure-ask': '不確定：詢問', 'vip-customer': 'VIP 客戶', 'complaint-wording': '客訴用語',
+      'negative-wording': '負面用語', 'priority-intent': '優先意圖', 'bot-tier': '機器人回答', 'vip-line': 'VIP 專線', 'skill-queue': '技能佇列',
+    },
+  },
   errors: {
     store_unavailable: (p) => `服務主機目前無法儲存資料${p.reason ? `（${p.reason}）` : ''}，請稍後再試。`,
     internal: '服務主機發生錯誤，請再試一次。',
@@ -155,6 +183,7 @@ export const zhHant = {
     login_locked: (p) => `登入失敗次數過多，請於 ${p.seconds ?? 60} 秒後再試。`,
     logins_busy: '同時登入的人數過多，請稍後再試。',
   },
+  /** The admin pages, one block per panel. */
   admin: {
     knowledge: {
       tabs: { articles: '文章', tickets: '工單', ingestion: '內容匯入', review: '每月檢視' },
