@@ -3,10 +3,12 @@ import { CATALOGUES, LANGUAGES, type Language } from '../../web/src/lib/i18n/ind
 import { asAdmin, createAgent, createKiosk } from './admin-api.js';
 import { expectFramesFlowing, openAgent, openKiosk } from './call-helpers.js';
 import { blockers } from './axe.js';
+import { expectReadable } from './contrast.js';
 
 /**
- * Every staff screen, in every language, has no serious or critical axe violation, and keyboard focus
- * shows. A failure lists each violation with its screen, language, rule, impact and the elements' selectors.
+ * Every staff screen, in every language, has no serious or critical axe violation, its language switch
+ * reads (axe skips a <select>'s text), and keyboard focus shows. A failure lists each violation with its
+ * screen, language, rule, impact and the elements' selectors.
  */
 
 const KIOSK = 'A11y kiosk';
@@ -19,6 +21,8 @@ const TICKET = 'Can I change the PIN of my card at the kiosk?';
 async function expectAccessible(page: Page, screen: string, lang: Language): Promise<void> {
   await expect(page.locator('html'), `<html lang> on ${screen}`).toHaveAttribute('lang', lang);
   expect.soft(await blockers(page, screen, lang), `serious or critical accessibility violations on ${screen} [${lang}]`).toEqual([]);
+  const languageSwitch = page.getByTestId('language-switch');
+  if ((await languageSwitch.count()) > 0) await expectReadable(languageSwitch, `the language switch on ${screen} [${lang}]`);
 }
 
 /** Tabs on to a button, which must then show its focus ring. */
