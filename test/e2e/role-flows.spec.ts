@@ -1,7 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { CATALOGUES, LANGUAGES, type Language } from '../../web/src/lib/i18n/index.js';
+import type { CodedParams } from '../../web/src/lib/i18n/en.js';
 import { createAgent, createKiosk, openAdminPage } from './admin-api.js';
 import { openAgent, openKiosk } from './call-helpers.js';
+import { escaped } from './text.js';
 
 /**
  * Each staff role's main flow in each language, read off the screen in that language: an agent takes a
@@ -11,8 +13,6 @@ import { openAgent, openKiosk } from './call-helpers.js';
  */
 
 const SUFFIX: Record<Language, string> = { 'zh-Hant': 'hant', 'zh-Hans': 'hans', en: 'en' };
-
-const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A tab's name up to its count, whatever the count is now. */
 function startsWith(text: string): RegExp {
@@ -103,5 +103,39 @@ for (const lang of LANGUAGES) {
       await expect(page.getByText(metric.label, { exact: true }).first()).toBeVisible();
     }
     await page.context().close();
+  });
+}
+
+/** A question each Chinese round's customer types, the same in both scripts' words. */
+const LOST_CARD = { 'zh-Hant': '我的信用卡遺失了，請幫我停卡', 'zh-Hans': '我的信用卡丢了，请帮我停卡' } as const;
+
+for (const lang of ['zh-Hant', 'zh-Hans'] as const) {
+  const t = CATALOGUES[lang];
+
+  test(`an agent reading ${lang} sees why the customer was routed in ${lang}, said from the code the appliance sent`, async ({ browser, request }) => {
+    test.setTimeout(120_000);
+    const username = `reason.agent.${SUFFIX[lang]}`;
+    await createAgent(request, username, `${username} password`, `Reason agent ${lang}`, ['cards', 'vip'], lang);
+    const token = await createKiosk(request, `Reason kiosk ${lang}`);
+    const { context: agentContext, page: agent } = await openAgent(browser, username, `${username} password`);
+    await expectLanguage(agent, lang);
+
+    const { context: kioskContext, page: kiosk } = await openKiosk(browser, token, '/kiosk', lang);
+    await kiosk.getByPlaceholder(t.kiosk.askPlaceholder).fill(LOST_CARD[lang]);
+    await kiosk.getByRole('button', { name: t.kiosk.ask, exact: true }).click();
+    await expect(kiosk.getByTestId('routed-to')).toBeVisible();
+
+    // What the console received for the call's session: the English words as stored, a code and its parameters.
+    const answered = agent.waitForResponse((r) => /^\/api\/routing\/sessions\/[^/]+\/routed$/.test(new URL(r.url()).pathname));
+    await agent.getByRole('radio', { name: t.agent.states.available }).click();
+    const { routed } = (await (await answered).json()) as { routed: { code: string; params: CodedParams; explanation: string } };
+    // A lost card is a priority intent: it goes to the VIP line.
+    expect(routed.code).toBe('routing.vip-line');
+    const reason = agent.getByTestId('routed-intent');
+    await expect(reason).toContainText(t.reasons['routing.vip-line']!(routed.params));
+    await expect(reason).not.toContainText(routed.explanation);
+
+    await kioskContext.close();
+    await agentContext.close();
   });
 }
