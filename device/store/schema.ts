@@ -4,6 +4,7 @@ import {
   baselineReportSchema,
   chatMessageSchema,
   CUSTOMER_TIERS,
+  customerViewSchema,
   END_REASONS,
   exposureSchema,
   ingestRunSchema,
@@ -82,15 +83,13 @@ export const callSchema = z.object({
   recording: z.string().nullable(),
 });
 
-/** A customer the kiosk can recognise. Card and phone numbers are kept only as keyed hashes and their last digits. */
-export const customerSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  tier: z.enum(CUSTOMER_TIERS),
+/**
+ * A customer the kiosk can recognise: what staff see of them (the wire's view), and the keyed hashes of
+ * their card and phone numbers, the only form the numbers are kept in.
+ */
+export const customerSchema = customerViewSchema.extend({
   cardHash: z.string().nullable(),
-  cardLast4: z.string().nullable(),
   phoneHash: z.string().nullable(),
-  phoneLast4: z.string().nullable(),
   createdAt: z.string(),
 });
 
