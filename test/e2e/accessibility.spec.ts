@@ -4,6 +4,7 @@ import { asAdmin, createAgent, createKiosk } from './admin-api.js';
 import { expectFramesFlowing, openAgent, openKiosk } from './call-helpers.js';
 import { blockers } from './axe.js';
 import { expectReadable } from './contrast.js';
+import { escaped } from './text.js';
 
 /**
  * Every staff screen, in every language, has no serious or critical axe violation, its language switch
@@ -41,7 +42,7 @@ async function chooseLanguage(page: Page, lang: Language): Promise<void> {
 
 /** The part of a tab's label before its count ("Accounts (3)" → "Accounts"). */
 const labelBefore = (label: (count: string) => string) => label('\u0000').split('\u0000')[0]!.replace(/[\s(（]+$/, '');
-const startsWith = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+const startsWith = (text: string) => new RegExp(`^${escaped(text)}`);
 
 test('the sign-in screens of the agent console and the admin pages, in every language', async ({ page }) => {
   for (const path of ['/agent', '/admin']) {
